@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { runMocked } from "../plan/engine";
+import { testProvider } from "./support/providers";
+
+describe("mock engine", () => {
+    it("places each resource at its provider's account and region, children through their parent", async () => {
+        const { resources } = await runMocked(() => {
+            const p = testProvider("111111111111", "ap-northeast-2");
+            const parent = new pulumi.ComponentResource("guardpost:test:Thing", "thing", {}, { provider: p });
+            new aws.sqs.Queue("q", {}, { parent });
+            new aws.sns.Topic("t", {}, { provider: p });
+        });
+        const q = resources.find(r => r.type === "aws:sqs/queue:Queue")!;
+        const t = resources.find(r => r.type === "aws:sns/topic:Topic")!;
+        expect(q.provider).to.include({ account: "111111111111", region: "ap-northeast-2" });
+        expect(q.parent).to.match(/guardpost:test:Thing::thing$/);
+        expect(t.provider).to.include({ account: "111111111111", region: "ap-northeast-2" });
+    });
+
+    it("throws on an invoke it has no mock for, naming the token", async () => {
+        let err: Error | undefined;
+        try {
+            await runMocked(() => {
+                const p = testProvider("111111111111", "us-east-1");
+                aws.ec2.getVpcOutput({ default: true }, { provider: p }).apply(v => new aws.sqs.Queue(`q-${v.id}`));
+            });
+        } catch (e) { err = e as Error; }
+        expect(err?.message).to.contain("aws:ec2/getVpc:getVpc");
+    });
+
+    it("answers getCallerIdentity with the provider's account, never undefined", async () => {
+        const { resources } = await runMocked(() => {
+            const p = testProvider("222222222222", "us-east-1");
+            const id = aws.getCallerIdentityOutput({}, { provider: p });
+            new aws.sqs.Queue("q", { name: id.accountId.apply(a => `queue-${a}`) }, { provider: p });
+        });
+        expect(resources.find(r => r.type === "aws:sqs/queue:Queue")!.inputs.name).to.equal("queue-222222222222");
+    });
+
+    it("records which inputs were secret", async () => {
+        const { resources } = await runMocked(() => {
+            const p = testProvider("111111111111", "us-east-1");
+            new aws.ssm.Parameter("token", { type: "SecureString", value: pulumi.secret("s3cr3t") }, { provider: p });
+        });
+        const param = resources.find(r => r.type === "aws:ssm/parameter:Parameter")!;
+        expect(param.secretInputs).to.include("value");
+        expect(param.inputs.value).to.equal("s3cr3t");
+    });
+
+    it("flags a resource created without a provider when default providers are disabled", async () => {
+        let err: Error | undefined;
+        try {
+            await runMocked(() => { new aws.sns.Topic("orphan"); }, { requireExplicitProviders: true });
+        } catch (e) { err = e as Error; }
+        expect(err?.message).to.contain("aws:sns/topic:Topic 'orphan' has no explicit provider");
+    });
+});

@@ -1,0 +1,56 @@
+/**
+ * Pure decisions index.ts makes from config: what role each account × region plays. Kept apart from the
+ * composition root so tests can check them without running the program.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { AccountConfig, GuardpostConfig } from "./config";
+
+export type DetectionMode = "standalone" | "management" | "admin" | "member";
+
+export interface Placement {
+    account: AccountConfig;
+    region: string;
+}
+
+/** Every account × region, management first and security second, so delegations precede their use. */
+export function deploymentOrder(cfg: GuardpostConfig): Placement[] {
+    const rank = { management: 0, security: 1, workload: 2 } as const;
+    return [...cfg.accounts]
+        .sort((a, b) => rank[a.kind] - rank[b.kind])
+        .flatMap(account => account.regions.map(region => ({ account, region })));
+}
+
+export function detectionMode(cfg: GuardpostConfig, account: AccountConfig): DetectionMode {
+    if (!cfg.organization) return "standalone";
+    if (account.kind === "management") return "management";
+    if (account.kind === "security") return "admin";
+    return "member";
+}
+
+/**
+ * Which trail this account × region owns. One multi-region trail per account lives in the trail region
+ * (or the account's first region when it does not operate there); in organization-trail mode the
+ * management account owns the only trail.
+ */
+export function trailFor(cfg: GuardpostConfig, account: AccountConfig, region: string): "none" | "account" | "organization" {
+    const home = account.regions.includes(cfg.logs.trailRegion) ? cfg.logs.trailRegion : account.regions[0];
+    if (region !== home) return "none";
+    if (cfg.logs.organizationTrail) return account.kind === "management" ? "organization" : "none";
+    return account.logs.cloudTrail ? "account" : "none";
+}
+
+/** Set by the offline plan: files a deploy needs (the GeoIP database) may be absent there. */
+export const OFFLINE_PLAN_ENV = "GUARDPOST_OFFLINE_PLAN";
+
+/**
+ * A file `pulumi up` uploads must exist, or the deploy fails late with a bare "file not found". The
+ * offline plan never reads it, so there a missing file is only a warning (the plan reports it).
+ */
+export function requireDeployFile(file: string, key: string, cwd = process.cwd()): string {
+    const resolved = path.resolve(cwd, file);
+    if (!fs.existsSync(resolved) && process.env[OFFLINE_PLAN_ENV] !== "1") {
+        throw new Error(`${key}: ${file} does not exist. Download the database as the README's "GeoIP database" section shows, or point ${key} at your copy.`);
+    }
+    return resolved;
+}
