@@ -21,6 +21,8 @@ export interface MockedResource {
     inputs: any;
     /** Top-level input keys that arrived as Pulumi secrets. */
     secretInputs: string[];
+    /** For each input, the URNs of the resources its value came from. */
+    propertyDependencies: Record<string, string[]>;
     custom: boolean;
     parent?: string;
     provider?: ProviderPlacement;
@@ -176,7 +178,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
     const resources: MockedResource[] = [];
     const byUrn = new Map<string, MockedResource>();
     const providers = new Map<string, ProviderPlacement>();
-    const pending = new Map<string, { parent?: string; provider?: string; custom: boolean; secretInputs: string[] }>();
+    const pending = new Map<string, { parent?: string; provider?: string; custom: boolean; secretInputs: string[]; propertyDependencies: Record<string, string[]> }>();
     const failures: string[] = [];
 
     pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
@@ -207,6 +209,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
             const record: MockedResource = {
                 type: args.type, name: args.name, urn, id, inputs,
                 secretInputs: meta?.secretInputs ?? [],
+                propertyDependencies: meta?.propertyDependencies ?? {},
                 custom: meta?.custom ?? Boolean(args.custom),
                 parent: parentUrn, provider: placement,
             };
@@ -222,8 +225,10 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
     monitor.registerResource = (req: any, callback: any) => {
         const raw = req.getObject()?.toJavaScript() ?? {};
         const secretInputs = Object.keys(raw).filter(k => JSON.stringify(raw[k]).includes(SECRET_SIG));
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
         pending.set(`${req.getType()}::${req.getName()}`, {
-            parent: req.getParent(), provider: req.getProvider(), custom: req.getCustom(), secretInputs,
+            parent: req.getParent(), provider: req.getProvider(), custom: req.getCustom(), secretInputs, propertyDependencies,
         });
         return register(req, callback);
     };

@@ -57,3 +57,16 @@ describe("mock engine", () => {
         expect(err?.message).to.contain("aws:sns/topic:Topic 'orphan' has no explicit provider");
     });
 });
+
+describe("mock engine dependencies", () => {
+    it("records which resource each input came from", async () => {
+        const { resources } = await runMocked(() => {
+            const p = testProvider("111111111111", "us-east-1");
+            const bucket = new aws.s3.BucketV2("b", {}, { provider: p });
+            new aws.s3.BucketPublicAccessBlock("pab", { bucket: bucket.id, blockPublicAcls: true }, { provider: p });
+        });
+        const bucket = resources.find(r => r.type === "aws:s3/bucketV2:BucketV2")!;
+        const pab = resources.find(r => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")!;
+        expect(pab.propertyDependencies.bucket).to.deep.equal([bucket.urn]);
+    });
+});
