@@ -32,7 +32,10 @@ export interface GuardedFunctionArgs {
      * excluded from the archive, because CallbackFunction would otherwise ship all of them.
      */
     packages: string[];
-    /** Customer-managed KMS key for the failure queue and the log group. Default: AWS-owned encryption. */
+    /**
+     * Customer-managed KMS key for the failure queue and the log group. Its key policy must let
+     * `logs.<region>.amazonaws.com` use it. Default: SQS-managed encryption and the default log encryption.
+     */
     kmsKeyArn?: pulumi.Input<string>;
     /** SNS topic the failure-queue alarm notifies. Without it the alarm still exists, just unrouted. */
     alarmTopicArn?: pulumi.Input<string>;
@@ -68,7 +71,12 @@ export function baseStatements(logGroupArn: string, queueArn: string, kmsKeyArn?
         { Sid: "OnFailureDestination", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn },
     ];
     if (kmsKeyArn) {
-        statements.push({ Sid: "EncryptFailedEvents", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: kmsKeyArn });
+        // Only through SQS: the key may guard other data (a secret parameter) this role must not read.
+        const region = kmsKeyArn.split(":")[3];
+        statements.push({
+            Sid: "EncryptFailedEvents", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: kmsKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `sqs.${region}.amazonaws.com` } },
+        });
     }
     return statements;
 }

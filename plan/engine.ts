@@ -131,6 +131,15 @@ export function fakeState(type: string, name: string, inputs: any, where: Provid
             state.keyId = `${name}-key-id`;
             state.arn = `arn:${partition}:kms:${region}:${account}:key/${name}-key-id`;
             break;
+        case "aws:cloudwatch/eventRule:EventRule":
+            state.arn = `arn:${partition}:events:${region}:${account}:rule/${physical}`;
+            break;
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            state.arn = `arn:${partition}:cloudwatch:${region}:${account}:alarm:${physical}`;
+            break;
+        case "aws:sns/topic:Topic":
+            state.arn = `arn:${partition}:sns:${region}:${account}:${physical}`;
+            break;
         case "aws:guardduty/detector:Detector":
             state.accountId = account;
             state.arn = `arn:${partition}:guardduty:${region}:${account}:detector/${name}-detector-id`;

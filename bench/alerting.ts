@@ -1,0 +1,131 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as zlib from "zlib";
+import * as pulumi from "@pulumi/pulumi";
+import { excludedPackages } from "../components/guardedFunction";
+import { TELEGRAM_ALERT_PACKAGES } from "../components/alertFanout";
+import { createTelegramAlertHandler } from "../functions/telegramAlert";
+import { buildFindingMessage, parseFindingEvent } from "../functions/findingMessage";
+import { startTelegramPeer, TelegramPeer } from "../test/support/telegramPeer";
+import { findingEvents } from "../test/support/alertFixtures";
+
+const ROUNDS = 20;
+const WARMUP_ROUNDS = 2;
+const TIME_CAP_MS = 15_000;
+
+function percentile(sorted: number[], p: number): number {
+    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+/**
+ * Handler time per finding against the loopback peer, next to the floor measured in the same run: a raw
+ * `fetch` POST of the same message (text, entities, button) as JSON to the same peer. The ratio is the
+ * handler's own overhead (parsing, message building, the client's form encoding and envelope handling).
+ */
+async function handlerTiming(peer: TelegramPeer): Promise<string> {
+    const tg = require("node-telegram-bot-api");
+    const events = findingEvents().filter((e) => parseFindingEvent(e).kind === "finding");
+    const saved = { ...process.env };
+    Object.assign(process.env, { TELEGRAM_BOT_TOKEN: peer.token, TELEGRAM_API_ROOT: peer.apiRoot, TELEGRAM_CHAT_ID: peer.chatId, STAGE: "bench" });
+    delete process.env.DEDUP_TABLE;
+    delete process.env.TELEGRAM_TOKEN_PARAMETER;
+    const handler = createTelegramAlertHandler();
+    process.env = saved;
+
+    const url = `${peer.apiRoot}/bot${peer.token}/sendMessage`;
+    const bodies = events.map((e) => {
+        const parsed = parseFindingEvent(e);
+        if (parsed.kind !== "finding") throw new Error("unreachable");
+        const m = buildFindingMessage(parsed.finding, { stage: "bench" }, tg);
+        return JSON.stringify({ chat_id: peer.chatId, text: m.text, entities: m.entities, reply_markup: m.replyMarkup, link_preview_options: { is_disabled: true } });
+    });
+    const rawPost = async (body: string) => {
+        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+        const json: any = await res.json();
+        if (!json.ok) throw new Error(`peer refused the baseline body: ${json.description}`);
+    };
+
+    const handlerMs: number[] = [];
+    const rawMs: number[] = [];
+    const quiet = { log: console.log };
+    // The handler's JSON log line is still built; only the terminal write is skipped, to keep output readable.
+    console.log = () => undefined;
+    const started = Date.now();
+    try {
+        for (let round = 0; round < WARMUP_ROUNDS + ROUNDS && Date.now() - started < TIME_CAP_MS; round++) {
+            for (let i = 0; i < events.length; i++) {
+                let t = process.hrtime.bigint();
+                const r: any = await handler(events[i]);
+                const h = Number(process.hrtime.bigint() - t) / 1e6;
+                if (r.status !== "sent") throw new Error(`handler did not send: ${JSON.stringify(r)}`);
+                t = process.hrtime.bigint();
+                await rawPost(bodies[i]);
+                const b = Number(process.hrtime.bigint() - t) / 1e6;
+                if (round >= WARMUP_ROUNDS) {
+                    handlerMs.push(h);
+                    rawMs.push(b);
+                }
+            }
+            peer.reset();
+        }
+    } finally {
+        console.log = quiet.log;
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const hs = [...handlerMs].sort((a, b) => a - b);
+    const rs = [...rawMs].sort((a, b) => a - b);
+    return `alerting: telegram-alert handler ${ms(mean(hs))}/finding (p50 ${ms(percentile(hs, 0.5))}, p95 ${ms(percentile(hs, 0.95))}, n=${hs.length}) ` +
+        `vs raw fetch POST ${ms(mean(rs))}/request (p50 ${ms(percentile(rs, 0.5))}) -> ${(mean(hs) / mean(rs)).toFixed(2)}x baseline`;
+}
+
+interface Size { files: number; bytes: number; deflated: number }
+
+/** Uncompressed bytes and the sum of per-file raw-deflate sizes (what a zip stores, minus headers). */
+function measure(p: string, acc: Size = { files: 0, bytes: 0, deflated: 0 }): Size {
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) return acc;
+    if (st.isDirectory()) {
+        for (const entry of fs.readdirSync(p)) measure(path.join(p, entry), acc);
+        return acc;
+    }
+    const data = fs.readFileSync(p);
+    acc.files += 1;
+    acc.bytes += data.length;
+    // 30-byte local header + 46-byte central directory entry + the name twice, as in a zip.
+    acc.deflated += zlib.deflateRawSync(data, { level: 6 }).length + 76 + 2 * p.length;
+    return acc;
+}
+
+/**
+ * The archive CallbackFunction would build for the function: the serialized closure plus the package
+ * folders `pulumi.runtime.computeCodePaths` selects with GuardedFunction's exclusions (and `aws-sdk`, which
+ * CallbackFunction always excludes). Computed with Pulumi's own routine, so it is the same selection.
+ */
+async function archiveSize(packages: string[]): Promise<{ size: Size; folders: number; closureBytes: number }> {
+    const closure = await pulumi.runtime.serializeFunction(createTelegramAlertHandler, { isFactoryFunction: true });
+    const paths = await pulumi.runtime.computeCodePaths({ extraExcludePackages: [...excludedPackages(packages), "aws-sdk"] });
+    const size: Size = { files: 1, bytes: closure.text.length, deflated: zlib.deflateRawSync(closure.text).length + 100 };
+    for (const p of paths.keys()) measure(p, size);
+    return { size, folders: paths.size, closureBytes: closure.text.length };
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
+
+export async function benchAlerting(): Promise<string[]> {
+    const lines: string[] = [];
+    const peer = await startTelegramPeer();
+    try {
+        lines.push(await handlerTiming(peer));
+    } finally {
+        await peer.close();
+    }
+    const full = await archiveSize(TELEGRAM_ALERT_PACKAGES);
+    lines.push(`alerting: telegram-alert archive ${mb(full.size.bytes)} unzipped, ~${mb(full.size.deflated)} zipped ` +
+        `(${full.size.files} files in ${full.folders} package folders; closure ${(full.closureBytes / 1024).toFixed(1)} KB; packages: ${TELEGRAM_ALERT_PACKAGES.join(", ")})`);
+    const lean = await archiveSize(["node-telegram-bot-api"]);
+    lines.push(`alerting: telegram-alert archive if the runtime's bundled AWS SDK v3 were used instead: ${mb(lean.size.bytes)} unzipped, ~${mb(lean.size.deflated)} zipped ` +
+        `(${lean.size.files} files)`);
+    return lines;
+}

@@ -1,0 +1,225 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DEDUP_HASH_KEY, DEDUP_TTL_ATTRIBUTE, DEFAULT_QUIET_MINUTES } from "../functions/dedup";
+import { createTelegramAlertHandler, TELEGRAM_LAMBDA_TIMEOUT_SECONDS } from "../functions/telegramAlert";
+import {
+    alertKeyPolicy, alertTopicPolicy, DEFAULT_MIN_SEVERITY, emailInputTransformer, emailSlug, eventsDlqPolicy,
+    guardDutyBandPattern, guardDutySeverityPattern, RepeatMode, severityBandRanges, telegramFunctionStatements,
+    validateAlertArgs,
+} from "./alertPolicies";
+import { GuardedFunction } from "./guardedFunction";
+
+/** Packages the Telegram handler requires at run time; everything else stays out of its archive. */
+export const TELEGRAM_ALERT_PACKAGES = ["node-telegram-bot-api", "@aws-sdk/client-ssm", "@aws-sdk/client-dynamodb"];
+
+export interface AlertFanoutArgs {
+    /** Stage name shown in every alert (`dev`, `prod`, …): lower-case letters, digits, '-'. */
+    stage: string;
+    /** Lowest GuardDuty severity (1–10) that alerts; default 4 (Medium and above, Critical included). */
+    minSeverity?: number;
+    /** Addresses subscribed to the topic by e-mail; each must confirm the subscription once. May be empty when `telegram` is set. */
+    emails: string[];
+    /** Telegram delivery; omit to alert by e-mail only. */
+    telegram?: {
+        /** Numeric chat id (groups are negative) or `@channelname`. */
+        chatId: string;
+        /** Bot token, from the secret `guardpost:telegramBotToken`; stored only as an SSM SecureString. */
+        botToken: pulumi.Input<string>;
+    };
+    /**
+     * `every`: every finding event is sent. `new-and-escalations`: a DynamoDB table lets the function send
+     * a new finding id or a higher severity, and a growing count at most once per `quietMinutes`.
+     * Affects Telegram only; EventBridge cannot de-duplicate e-mail. Default `every`.
+     */
+    repeat?: RepeatMode;
+    /** Quiet period for repeats of the same finding under `new-and-escalations`; default 60. */
+    quietMinutes?: number;
+    /** Where delivery-failure alarms go besides this topic (which may be the thing that is failing). */
+    failureAlarm?: {
+        /** Extra alarm actions, e.g. a topic in another region or account. */
+        extraActions?: pulumi.Input<string>[];
+    };
+    /** Days to keep the Telegram function's logs; default 90. */
+    logRetentionDays?: number;
+}
+
+/**
+ * Per account × region: GuardDuty findings at or above `minSeverity` go to an encrypted SNS topic
+ * (e-mail) and to a Telegram Lambda. Every hop that can fail ends in a queue with an alarm: EventBridge
+ * targets have a DLQ, the Lambda has an on-failure destination, and both queues alarm to the topic.
+ */
+export class AlertFanout extends pulumi.ComponentResource {
+    declare readonly topicArn: pulumi.Output<string>;
+    /** The rule feeding Telegram (pattern `guardDutySeverityPattern(minSeverity)`); undefined without Telegram. */
+    declare readonly ruleArn: pulumi.Output<string | undefined>;
+    declare readonly emailRuleArns: pulumi.Output<string[]>;
+    declare readonly functionName: pulumi.Output<string | undefined>;
+    /** The Telegram function's on-failure queue; undefined without Telegram. */
+    declare readonly failureQueueUrl: pulumi.Output<string | undefined>;
+    declare readonly eventsDeadLetterQueueUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: AlertFanoutArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Before super: invalid arguments must fail without registering a half-built component.
+        validateAlertArgs(name, args);
+        super("guardpost:alerting:AlertFanout", name, {}, opts);
+        // Plain locals: closures and apply callbacks below must not capture `this` or `args`.
+        const stage = args.stage;
+        const minSeverity = args.minSeverity ?? DEFAULT_MIN_SEVERITY;
+        const repeat = args.repeat ?? "every";
+        const quietMinutes = args.quietMinutes ?? DEFAULT_QUIET_MINUTES;
+        const extraActions = args.failureAlarm?.extraActions ?? [];
+        const parent = { parent: this };
+
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const partition = aws.getPartitionOutput({}, parent).partition;
+        const region = aws.getRegionOutput({}, parent).region;
+
+        const key = new aws.kms.Key(`${name}-key`, {
+            description: `guardpost ${stage} alerting: SNS topic, EventBridge DLQ, Telegram token`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: pulumi.all([partition, account]).apply(([p, a]) => JSON.stringify(alertKeyPolicy({ partition: p, account: a }))),
+        }, parent);
+        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/guardpost/${name}-alerts`, targetKeyId: key.keyId }, parent);
+
+        const topic = new aws.sns.Topic(`${name}-topic`, {
+            displayName: `guardpost ${stage} GuardDuty`,
+            kmsMasterKeyId: key.arn,
+        }, parent);
+        for (const email of args.emails) {
+            new aws.sns.TopicSubscription(`${name}-email-${emailSlug(email)}`, { topic: topic.arn, protocol: "email", endpoint: email }, parent);
+        }
+
+        const eventsDlq = new aws.sqs.Queue(`${name}-events-dlq`, {
+            kmsMasterKeyId: key.arn,
+            messageRetentionSeconds: 1209600,
+        }, parent);
+
+        // E-mail: one rule per band so the sentence can name the band (a transformer cannot compute it).
+        const emailRules: aws.cloudwatch.EventRule[] = [];
+        if (args.emails.length > 0) {
+            for (const range of severityBandRanges(minSeverity)) {
+                const band = range.band.toLowerCase();
+                const rule = new aws.cloudwatch.EventRule(`${name}-email-${band}`, {
+                    description: `guardpost ${stage}: GuardDuty ${range.band} findings (severity >= ${minSeverity}) to e-mail`,
+                    eventPattern: JSON.stringify(guardDutyBandPattern(range)),
+                }, parent);
+                new aws.cloudwatch.EventTarget(`${name}-email-${band}-target`, {
+                    rule: rule.name,
+                    arn: topic.arn,
+                    inputTransformer: partition.apply((p) => emailInputTransformer(stage, range.band, p)),
+                    deadLetterConfig: { arn: eventsDlq.arn },
+                    retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+                }, parent);
+                emailRules.push(rule);
+            }
+        }
+
+        let fn: GuardedFunction | undefined;
+        let telegramRule: aws.cloudwatch.EventRule | undefined;
+        if (args.telegram) {
+            const parameter = new aws.ssm.Parameter(`${name}-telegram-token`, {
+                name: `/guardpost/${stage}/${name}/telegram-bot-token`,
+                description: "Telegram bot token for guardpost alerts (read by the telegram-alert function)",
+                type: "SecureString",
+                keyId: key.arn,
+                value: pulumi.secret(args.telegram.botToken),
+            }, parent);
+            const table = repeat === "new-and-escalations"
+                ? new aws.dynamodb.Table(`${name}-dedup`, {
+                    billingMode: "PAY_PER_REQUEST",
+                    hashKey: DEDUP_HASH_KEY,
+                    attributes: [{ name: DEDUP_HASH_KEY, type: "S" }],
+                    ttl: { attributeName: DEDUP_TTL_ATTRIBUTE, enabled: true },
+                    serverSideEncryption: { enabled: true },
+                }, parent)
+                : undefined;
+
+            const environment: Record<string, pulumi.Input<string>> = {
+                TELEGRAM_CHAT_ID: args.telegram.chatId,
+                STAGE: stage,
+                TELEGRAM_TOKEN_PARAMETER: parameter.name,
+            };
+            if (table) {
+                environment.DEDUP_TABLE = table.name;
+                environment.DEDUP_QUIET_MINUTES = String(quietMinutes);
+            }
+            // The failure queue keeps SQS-managed encryption rather than the CMK: the CMK would need an
+            // unconditional kms:Decrypt in this role, which would make the via-SSM condition meaningless.
+            fn = new GuardedFunction(`${name}-telegram`, {
+                functionTag: "telegram-alert",
+                description: `guardpost ${stage}: GuardDuty findings to Telegram`,
+                callbackFactory: createTelegramAlertHandler,
+                packages: TELEGRAM_ALERT_PACKAGES,
+                timeout: TELEGRAM_LAMBDA_TIMEOUT_SECONDS,
+                environment,
+                statements: pulumi.all([parameter.arn, key.arn, region, table?.arn]).apply(([parameterArn, keyArn, r, tableArn]) =>
+                    telegramFunctionStatements({ parameterArn, keyArn, region: r, tableArn })),
+                alarmTopicArn: topic.arn,
+                logRetentionDays: args.logRetentionDays,
+            }, parent);
+
+            telegramRule = new aws.cloudwatch.EventRule(`${name}-telegram`, {
+                description: `guardpost ${stage}: GuardDuty findings (severity >= ${minSeverity}) to Telegram`,
+                eventPattern: JSON.stringify(guardDutySeverityPattern(minSeverity)),
+            }, parent);
+            const permission = new aws.lambda.Permission(`${name}-telegram-invoke`, {
+                action: "lambda:InvokeFunction",
+                function: fn.function.name,
+                principal: "events.amazonaws.com",
+                sourceArn: telegramRule.arn,
+            }, parent);
+            new aws.cloudwatch.EventTarget(`${name}-telegram-target`, {
+                rule: telegramRule.name,
+                arn: fn.function.arn,
+                deadLetterConfig: { arn: eventsDlq.arn },
+                retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+            }, { parent: this, dependsOn: [permission] });
+        }
+
+        const allRules = [...emailRules, ...(telegramRule ? [telegramRule] : [])];
+        const ruleArns = pulumi.all(allRules.map((r) => r.arn));
+        new aws.sqs.QueuePolicy(`${name}-events-dlq-policy`, {
+            queueUrl: eventsDlq.url,
+            policy: pulumi.all([eventsDlq.arn, ruleArns]).apply(([queueArn, arns]) => JSON.stringify(eventsDlqPolicy({ queueArn, ruleArns: arns }))),
+        }, parent);
+
+        const dlqAlarm = new aws.cloudwatch.MetricAlarm(`${name}-events-dlq-alarm`, {
+            alarmDescription: `guardpost ${stage}: EventBridge could not deliver GuardDuty findings; they are parked in the DLQ`,
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: eventsDlq.name },
+            statistic: "Maximum",
+            period: 300,
+            evaluationPeriods: 1,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            alarmActions: [topic.arn, ...extraActions],
+            okActions: [topic.arn, ...extraActions],
+        }, parent);
+
+        const emailRuleArns = pulumi.all(emailRules.map((r) => r.arn));
+        const alarmArns = pulumi.all([dlqAlarm.arn, ...(fn ? [fn.alarm.arn] : [])]);
+        new aws.sns.TopicPolicy(`${name}-topic-policy`, {
+            arn: topic.arn,
+            policy: pulumi.all([topic.arn, emailRuleArns, alarmArns]).apply(([topicArn, rules, alarms]) =>
+                JSON.stringify(alertTopicPolicy({ topicArn, ruleArns: rules, alarmArns: alarms }))),
+        }, parent);
+
+        this.topicArn = topic.arn;
+        this.ruleArn = telegramRule ? telegramRule.arn : pulumi.output(undefined);
+        this.emailRuleArns = emailRuleArns;
+        this.functionName = fn ? fn.function.name : pulumi.output(undefined);
+        this.failureQueueUrl = fn ? fn.failureQueue.url : pulumi.output(undefined);
+        this.eventsDeadLetterQueueUrl = eventsDlq.url;
+        this.registerOutputs({
+            topicArn: this.topicArn,
+            ruleArn: this.ruleArn,
+            emailRuleArns: this.emailRuleArns,
+            functionName: this.functionName,
+            failureQueueUrl: this.failureQueueUrl,
+            eventsDeadLetterQueueUrl: this.eventsDeadLetterQueueUrl,
+        });
+    }
+}

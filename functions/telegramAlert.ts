@@ -1,0 +1,259 @@
+import type { SendMessageParams, TransportOptions } from "node-telegram-bot-api";
+import { decide, dedupKey, DedupStore, dynamoDedupStore, nextRecord, parseQuietMinutes } from "./dedup";
+import { buildFindingMessage, cutUtf16, Finding, parseFindingEvent, TELEGRAM_TEXT_LIMIT, TelegramBuilders } from "./findingMessage";
+
+/**
+ * Client settings for the real function. Worst case (every attempt hangs to its timeout, or waits the
+ * longest honoured `retry_after`) is bounded by `worstCaseClientMs` and stays well inside
+ * `TELEGRAM_LAMBDA_TIMEOUT_SECONDS`, so the handler itself throws (and Lambda's async retries and
+ * on-failure destination take over) instead of being killed mid-request.
+ */
+export const TELEGRAM_CLIENT_OPTIONS = {
+    timeoutMs: 6_000,
+    maxRetries: 2,
+    retryBackoffMs: 300,
+    // A longer flood-wait is surfaced at once; Lambda's own retry (1 min later) is the better wait.
+    maxRetryAfterMs: 4_000,
+} as const;
+
+/**
+ * The SDK's defaults have no request timeout, so a hanging SSM or DynamoDB endpoint would eat the whole
+ * Lambda budget. These bound each call; `worstCaseAwsMs` adds them up for the budget test.
+ */
+export const AWS_CLIENT_LIMITS = {
+    ssm: { maxAttempts: 2, connectionTimeoutMs: 1_000, requestTimeoutMs: 1_500 },
+    dynamodb: { maxAttempts: 2, connectionTimeoutMs: 1_000, requestTimeoutMs: 1_500 },
+} as const;
+
+export function worstCaseAwsMs(l: { maxAttempts: number; connectionTimeoutMs: number; requestTimeoutMs: number }): number {
+    // Per attempt: connect, then wait for the response; the SDK's retry backoff is at most ~1 s per retry here.
+    return l.maxAttempts * (l.connectionTimeoutMs + l.requestTimeoutMs) + (l.maxAttempts - 1) * 1_000;
+}
+
+function sdkClientConfig(l: { maxAttempts: number; connectionTimeoutMs: number; requestTimeoutMs: number }) {
+    // Without throwOnRequestTimeout this SDK version only logs a warning when requestTimeout passes.
+    return {
+        maxAttempts: l.maxAttempts,
+        requestHandler: { connectionTimeout: l.connectionTimeoutMs, requestTimeout: l.requestTimeoutMs, throwOnRequestTimeout: true },
+    };
+}
+export const TELEGRAM_LAMBDA_TIMEOUT_SECONDS = 40;
+/** Kept free of the Lambda deadline for SSM, DynamoDB and the error path. */
+export const DEADLINE_MARGIN_MS = 1_500;
+
+/** Upper bound of one `sendMessage` call including the client's retries (transport.ts semantics). */
+export function worstCaseClientMs(o: { timeoutMs: number; maxRetries: number; retryBackoffMs: number; maxRetryAfterMs: number }): number {
+    let waits = 0;
+    for (let attempt = 1; attempt <= o.maxRetries; attempt++) {
+        waits += Math.max(o.maxRetryAfterMs, Math.min(o.retryBackoffMs * 2 ** (attempt - 1), 30_000));
+    }
+    return (o.maxRetries + 1) * o.timeoutMs + waits;
+}
+
+export interface TelegramSender {
+    sendMessage(params: SendMessageParams, signal?: AbortSignal): Promise<{ message_id: number }>;
+}
+
+export type LogFn = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+
+export interface TelegramAlertDeps {
+    stage: string;
+    chatId: string;
+    /** Resolves the client; the factory caches it so the token is read once per container. */
+    getApi: () => Promise<TelegramSender>;
+    tg: TelegramBuilders;
+    /** Absent: every finding is sent (`alerts.repeat = "every"`). */
+    dedup?: { store: DedupStore; quietMs: number };
+    /** Configuration problems found by the factory; real events fail with them, health checks report them. */
+    configProblems?: string[];
+    now?: () => number;
+    log?: LogFn;
+}
+
+export type AlertResult =
+    | { status: "healthy" | "unhealthy"; problems: string[] }
+    | { status: "skipped"; reason: string }
+    | { status: "suppressed"; reason: string; findingId: string }
+    | { status: "sent"; findingId: string; messageId: number; reason?: string; truncated: boolean; fallback: boolean };
+
+/** Bot tokens look like `123456:ABC-def`; scrub anything token-shaped before it reaches a log line. */
+export function redact(s: string): string {
+    return s.replace(/\d{3,}:[A-Za-z0-9_-]{20,}/g, "<redacted-token>");
+}
+
+export const jsonLog: LogFn = (level, msg, fields) => {
+    const line = redact(JSON.stringify({ level, msg, ...fields }));
+    if (level === "error") console.error(line);
+    else if (level === "warn") console.warn(line);
+    else console.log(line);
+};
+
+function errorFields(err: any): Record<string, unknown> {
+    return {
+        error: err?.name,
+        message: redact(String(err?.message ?? err)),
+        errorCode: err?.errorCode,
+        retryAfter: err?.parameters?.retry_after,
+        // A group upgraded to a supergroup answers 400 with its new id: the operator must update TELEGRAM_CHAT_ID.
+        migrateToChatId: err?.parameters?.migrate_to_chat_id,
+    };
+}
+
+export function makeTelegramAlertHandler(deps: TelegramAlertDeps) {
+    const log = deps.log ?? jsonLog;
+    const now = deps.now ?? Date.now;
+    const problems = deps.configProblems ?? [];
+
+    async function send(api: TelegramSender, params: SendMessageParams, signal?: AbortSignal) {
+        try {
+            return await api.sendMessage(params, signal);
+        } catch (err: any) {
+            if (signal?.aborted) {
+                throw new Error("Telegram delivery did not finish before the Lambda deadline", { cause: err });
+            }
+            throw err;
+        }
+    }
+
+    return async function telegramAlertHandler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<AlertResult> {
+        const parsed = parseFindingEvent(event);
+        if (parsed.kind === "healthCheck") {
+            return { status: problems.length ? "unhealthy" : "healthy", problems: [...problems] };
+        }
+        if (problems.length) throw new Error(`telegram-alert is misconfigured: ${problems.join("; ")}`);
+        if (parsed.kind === "skip") {
+            log("info", "skipped event", { reason: parsed.reason });
+            return { status: "skipped", reason: parsed.reason };
+        }
+        const f: Finding = parsed.finding;
+        const key = dedupKey(f);
+
+        let prev;
+        let reason: string | undefined;
+        if (deps.dedup) {
+            try {
+                prev = await deps.dedup.store.get(key);
+                const d = decide(prev, f, now(), deps.dedup.quietMs);
+                if (!d.alert) {
+                    log("info", "suppressed repeat of an alerted finding", { findingId: f.id, reason: d.reason, count: f.count });
+                    return { status: "suppressed", reason: d.reason, findingId: f.id };
+                }
+                reason = d.reason;
+            } catch (err) {
+                // Fail open: a duplicate alert is cheap, a finding nobody hears of is not.
+                log("warn", "dedup lookup failed; alerting anyway", { findingId: f.id, ...errorFields(err) });
+            }
+        }
+
+        const remaining = context?.getRemainingTimeInMillis?.();
+        const signal = remaining !== undefined ? AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS)) : undefined;
+        const api = await deps.getApi();
+        const msg = buildFindingMessage(f, { stage: deps.stage, reason }, deps.tg);
+        let messageId: number;
+        let fallback = false;
+        try {
+            const sent = await send(api, {
+                chat_id: deps.chatId,
+                text: msg.text,
+                entities: msg.entities,
+                reply_markup: msg.replyMarkup,
+                link_preview_options: { is_disabled: true },
+            }, signal);
+            messageId = sent.message_id;
+        } catch (err: any) {
+            if (err?.errorCode !== 400) {
+                log("error", "telegram delivery failed", { findingId: f.id, ...errorFields(err) });
+                throw err;
+            }
+            // A 400 means Telegram refused this rendering (entities, button, length); the same finding as
+            // plain text with the link inline still gets through. If that fails too, throw.
+            log("warn", "telegram rejected the formatted message; sending plain text", { findingId: f.id, ...errorFields(err) });
+            try {
+                const sent = await send(api, {
+                    chat_id: deps.chatId,
+                    text: cutUtf16(`${msg.buttonUrl}\n\n${msg.text}`, TELEGRAM_TEXT_LIMIT),
+                    link_preview_options: { is_disabled: true },
+                }, signal);
+                messageId = sent.message_id;
+                fallback = true;
+            } catch (err2) {
+                log("error", "telegram delivery failed", { findingId: f.id, ...errorFields(err2) });
+                throw err2;
+            }
+        }
+
+        if (deps.dedup) {
+            try {
+                await deps.dedup.store.record(nextRecord(key, prev, f, now()));
+            } catch (err) {
+                // The alert is out; failing now would only make Lambda send it again.
+                log("warn", "dedup record failed after delivery", { findingId: f.id, ...errorFields(err) });
+            }
+        }
+        log("info", "alert sent", { findingId: f.id, severity: f.severity, reason, messageId, truncated: msg.truncated, fallback });
+        return { status: "sent", findingId: f.id, messageId, reason, truncated: msg.truncated, fallback };
+    };
+}
+
+/**
+ * Zero-arg factory for `CallbackFunction.callbackFactory`. Runs once per container: reads the
+ * environment and builds clients here (not at module scope) so Pulumi's serializer captures modules by
+ * `require` and no client instance. The token promise is cached, so SSM is read once per container; a
+ * failed read is forgotten so the next invocation tries again.
+ */
+export function createTelegramAlertHandler() {
+    const tg = require("node-telegram-bot-api");
+    const env = process.env;
+    const problems: string[] = [];
+    const chatId = env.TELEGRAM_CHAT_ID ?? "";
+    const tokenOverride = env.TELEGRAM_BOT_TOKEN;
+    const tokenParameter = env.TELEGRAM_TOKEN_PARAMETER;
+    if (!chatId) problems.push("TELEGRAM_CHAT_ID is not set");
+    if (!tokenOverride && !tokenParameter) problems.push("neither TELEGRAM_TOKEN_PARAMETER nor TELEGRAM_BOT_TOKEN is set");
+    let quietMinutes = 0;
+    try {
+        quietMinutes = parseQuietMinutes(env.DEDUP_QUIET_MINUTES);
+    } catch (err: any) {
+        problems.push(err.message);
+    }
+    const options: TransportOptions = { ...TELEGRAM_CLIENT_OPTIONS, apiRoot: env.TELEGRAM_API_ROOT || "https://api.telegram.org" };
+
+    async function readToken(): Promise<string> {
+        if (tokenOverride) return tokenOverride;
+        const { SSMClient, GetParameterCommand } = require("@aws-sdk/client-ssm");
+        const out = await new SSMClient(sdkClientConfig(AWS_CLIENT_LIMITS.ssm)).send(new GetParameterCommand({ Name: tokenParameter, WithDecryption: true }));
+        const value = out?.Parameter?.Value;
+        if (!value) throw new Error(`SSM parameter ${tokenParameter} has no value`);
+        return value;
+    }
+
+    let apiPromise: Promise<TelegramSender> | undefined;
+    function getApi(): Promise<TelegramSender> {
+        if (!apiPromise) {
+            const p: Promise<TelegramSender> = readToken().then((token) => new tg.Api(token, options));
+            apiPromise = p;
+            p.catch(() => {
+                if (apiPromise === p) apiPromise = undefined;
+            });
+        }
+        return apiPromise;
+    }
+
+    let dedup: TelegramAlertDeps["dedup"];
+    if (env.DEDUP_TABLE) {
+        const { DynamoDBClient, GetItemCommand, PutItemCommand } = require("@aws-sdk/client-dynamodb");
+        dedup = {
+            store: dynamoDedupStore(new DynamoDBClient(sdkClientConfig(AWS_CLIENT_LIMITS.dynamodb)), { GetItemCommand, PutItemCommand }, env.DEDUP_TABLE),
+            quietMs: quietMinutes * 60_000,
+        };
+    }
+
+    return makeTelegramAlertHandler({
+        stage: env.STAGE || "unknown",
+        chatId,
+        getApi,
+        tg,
+        dedup,
+        configProblems: problems,
+    });
+}
