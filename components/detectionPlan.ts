@@ -1,0 +1,217 @@
+/**
+ * The pure part of the detection baseline: argument validation, which GuardDuty features to declare, and
+ * where threat lists live. No Pulumi imports, so every rule is testable on its own.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { partitionOf, resolveStandards } from "./securityHubStandards";
+
+export const DETECTION_MODES = ["standalone", "management", "admin", "member"] as const;
+export type DetectionMode = (typeof DETECTION_MODES)[number];
+export const PUBLISHING_FREQUENCIES = ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] as const;
+export const THREAT_LIST_FORMATS = ["TXT", "STIX", "OTX_CSV", "ALIEN_VAULT", "PROOF_POINT", "FIRE_EYE"] as const;
+
+/** GuardDuty quotas per account and region (GuardDuty user guide, "Quotas"). */
+export const MAX_TRUSTED_IP_LISTS = 1;
+export const MAX_THREAT_INTEL_SETS = 6;
+
+export interface ThreatList {
+    /** Friendly name shown in GuardDuty; unique among the lists of its kind. */
+    name: string;
+    format: (typeof THREAT_LIST_FORMATS)[number];
+    /** Path of the list inside the repository; uploaded to the baseline's private bucket. */
+    file?: string;
+    /** An `https://` S3 object URL GuardDuty can read, used as given. */
+    s3Url?: string;
+}
+
+export interface ProtectionSwitches {
+    s3DataEvents: boolean;
+    eksAuditLogs: boolean;
+    ebsMalwareProtection: boolean;
+    rdsLoginEvents: boolean;
+    lambdaNetworkLogs: boolean;
+    /** GuardDuty Runtime Monitoring (EKS, ECS Fargate, EC2). Exclusive with `eksRuntimeMonitoring`. */
+    runtimeMonitoring: boolean;
+    /** The deprecated EKS-only runtime monitoring. Exclusive with `runtimeMonitoring`. */
+    eksRuntimeMonitoring: boolean;
+    /** Let GuardDuty install and update its security agent. Needs one of the runtime switches. */
+    agentManagement: { eks: boolean; ecsFargate: boolean; ec2: boolean };
+}
+
+export interface FeaturePlan {
+    name: string;
+    enabled: boolean;
+    additional: { name: string; enabled: boolean }[];
+}
+
+const SIMPLE_FEATURES: [string, keyof Omit<ProtectionSwitches, "agentManagement" | "runtimeMonitoring" | "eksRuntimeMonitoring">][] = [
+    ["S3_DATA_EVENTS", "s3DataEvents"],
+    ["EKS_AUDIT_LOGS", "eksAuditLogs"],
+    ["EBS_MALWARE_PROTECTION", "ebsMalwareProtection"],
+    ["RDS_LOGIN_EVENTS", "rdsLoginEvents"],
+    ["LAMBDA_NETWORK_LOGS", "lambdaNetworkLogs"],
+];
+
+/**
+ * One plan per GuardDuty feature to declare. The runtime pair is special: GuardDuty rejects a request
+ * that names both RUNTIME_MONITORING and EKS_RUNTIME_MONITORING, so exactly one of them is declared —
+ * the one switched on, or RUNTIME_MONITORING switched off when neither is.
+ */
+export function planFeatures(p: ProtectionSwitches): FeaturePlan[] {
+    const plans: FeaturePlan[] = SIMPLE_FEATURES.map(([name, key]) => ({ name, enabled: p[key], additional: [] }));
+    if (p.eksRuntimeMonitoring && !p.runtimeMonitoring) {
+        plans.push({
+            name: "EKS_RUNTIME_MONITORING",
+            enabled: true,
+            additional: [{ name: "EKS_ADDON_MANAGEMENT", enabled: p.agentManagement.eks }],
+        });
+    } else {
+        const on = p.runtimeMonitoring;
+        plans.push({
+            name: "RUNTIME_MONITORING",
+            enabled: on,
+            additional: [
+                { name: "EKS_ADDON_MANAGEMENT", enabled: on && p.agentManagement.eks },
+                { name: "ECS_FARGATE_AGENT_MANAGEMENT", enabled: on && p.agentManagement.ecsFargate },
+                { name: "EC2_AGENT_MANAGEMENT", enabled: on && p.agentManagement.ec2 },
+            ],
+        });
+    }
+    return plans;
+}
+
+export function enabledFeatureNames(p: ProtectionSwitches): string[] {
+    return planFeatures(p).filter(f => f.enabled).map(f => f.name);
+}
+
+/** Lower-case slug for resource names and object keys. */
+export function slug(text: string): string {
+    return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "list";
+}
+
+/**
+ * The object key a repository list is uploaded to. It holds a digest of the content: GuardDuty reads a
+ * list when it is activated, so a changed file must change the location to make the provider update the
+ * set and GuardDuty read the new content.
+ */
+export function threatListKey(kind: "trusted-ip-lists" | "threat-intel-sets", list: ThreatList, content: Buffer | string): string {
+    const digest = crypto.createHash("sha256").update(content).digest("hex").slice(0, 12);
+    return `${kind}/${slug(list.name)}/${digest}/${path.basename(list.file ?? "list")}`;
+}
+
+/**
+ * The URL GuardDuty reads a list from. Path-style `https://s3.amazonaws.com/<bucket>/<key>` in the
+ * commercial partition; the China and GovCloud partitions have no global S3 endpoint, so use the
+ * regional one there.
+ */
+export function threatListLocation(bucket: string, key: string, region: string): string {
+    switch (partitionOf(region)) {
+        case "aws-cn": return `https://s3.${region}.amazonaws.com.cn/${bucket}/${key}`;
+        case "aws-us-gov": return `https://s3.${region}.amazonaws.com/${bucket}/${key}`;
+        default: return `https://s3.amazonaws.com/${bucket}/${key}`;
+    }
+}
+
+/** Arguments the validation needs; a structural subset of `DetectionBaselineArgs`. */
+export interface ValidatedArgs {
+    accountId: string;
+    region: string;
+    mode: string;
+    adminAccountId?: string;
+    homeRegion: string;
+    findingPublishingFrequency?: string;
+    protections: ProtectionSwitches;
+    trustedIpLists?: ThreatList[];
+    threatIntelSets?: ThreatList[];
+    detective: boolean;
+    securityHub: { enabled: boolean; standards: string[] };
+    awsConfig: { enabled: boolean; includeGlobalResourceTypes: boolean };
+    /** Directory repository paths in `file` are relative to. */
+    baseDir?: string;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Throw one error listing every problem with the arguments, each naming the field and the fix. */
+export function validateDetectionArgs(name: string, a: ValidatedArgs): void {
+    const problems: string[] = [];
+    const check = (ok: boolean, message: string) => { if (!ok) problems.push(message); };
+    const region = (value: string, field: string) => {
+        try { partitionOf(value); } catch (e) { problems.push(`${field}: ${(e as Error).message}`); }
+    };
+
+    check(ACCOUNT_ID.test(a.accountId ?? ""), `accountId must be a 12-digit account id, got '${a.accountId}'`);
+    region(a.region, "region");
+    region(a.homeRegion, "homeRegion");
+    check((DETECTION_MODES as readonly string[]).includes(a.mode), `mode must be one of ${DETECTION_MODES.join(", ")}, got '${a.mode}'`);
+    if (a.mode === "management") {
+        check(ACCOUNT_ID.test(a.adminAccountId ?? ""), `adminAccountId is required in management mode (the security account to delegate to), got '${a.adminAccountId ?? ""}'`);
+        check(a.adminAccountId !== a.accountId, "adminAccountId must differ from accountId: Detective and Security Hub refuse the management account as delegated admin");
+    }
+    if (a.findingPublishingFrequency !== undefined) {
+        check((PUBLISHING_FREQUENCIES as readonly string[]).includes(a.findingPublishingFrequency),
+            `findingPublishingFrequency must be one of ${PUBLISHING_FREQUENCIES.join(", ")}, got '${a.findingPublishingFrequency}'`);
+    }
+    validateProtections(a.protections, problems);
+    validateLists("trustedIpLists", a.trustedIpLists ?? [], MAX_TRUSTED_IP_LISTS, a.baseDir ?? process.cwd(), problems);
+    validateLists("threatIntelSets", a.threatIntelSets ?? [], MAX_THREAT_INTEL_SETS, a.baseDir ?? process.cwd(), problems);
+    check(typeof a.detective === "boolean", "detective must be true or false");
+    if (a.securityHub?.enabled) {
+        try { resolveStandards(a.securityHub.standards ?? [], a.region); } catch (e) { problems.push(`securityHub.standards: ${(e as Error).message}`); }
+    }
+    check(typeof a.awsConfig?.enabled === "boolean" && typeof a.awsConfig?.includeGlobalResourceTypes === "boolean",
+        "awsConfig needs boolean enabled and includeGlobalResourceTypes");
+    if (problems.length > 0) {
+        throw new Error(`DetectionBaseline ${name}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
+    }
+}
+
+function validateProtections(p: ProtectionSwitches | undefined, problems: string[]): void {
+    if (!p) {
+        problems.push("protections is required");
+        return;
+    }
+    const flags = [...SIMPLE_FEATURES.map(([, key]) => key), "runtimeMonitoring", "eksRuntimeMonitoring"] as const;
+    for (const key of flags) {
+        if (typeof p[key] !== "boolean") problems.push(`protections.${key} must be true or false, got ${JSON.stringify(p[key])}`);
+    }
+    const agents = p.agentManagement;
+    if (!agents || [agents.eks, agents.ecsFargate, agents.ec2].some(v => typeof v !== "boolean")) {
+        problems.push("protections.agentManagement needs boolean eks, ecsFargate and ec2");
+        return;
+    }
+    if (p.runtimeMonitoring && p.eksRuntimeMonitoring) {
+        problems.push("protections.runtimeMonitoring and protections.eksRuntimeMonitoring cannot both be on: GuardDuty rejects RUNTIME_MONITORING with EKS_RUNTIME_MONITORING; keep runtimeMonitoring (it covers EKS) and turn eksRuntimeMonitoring off");
+    }
+    if (!p.runtimeMonitoring && !p.eksRuntimeMonitoring && (agents.eks || agents.ecsFargate || agents.ec2)) {
+        problems.push("protections.agentManagement needs protections.runtimeMonitoring on: there is no agent to manage without runtime monitoring");
+    }
+    if (p.eksRuntimeMonitoring && (agents.ecsFargate || agents.ec2)) {
+        problems.push("protections.agentManagement.ecsFargate and .ec2 need protections.runtimeMonitoring; EKS_RUNTIME_MONITORING only manages the EKS add-on");
+    }
+}
+
+function validateLists(field: string, lists: ThreatList[], max: number, baseDir: string, problems: string[]): void {
+    if (lists.length > max) {
+        problems.push(`${field}: GuardDuty allows at most ${max} per account and region, got ${lists.length}`);
+    }
+    const names = new Set<string>();
+    lists.forEach((list, i) => {
+        const at = `${field}[${i}]`;
+        if (!list.name || list.name.length > 300) problems.push(`${at}.name must be 1–300 characters`);
+        if (names.has(slug(list.name ?? ""))) problems.push(`${at}.name '${list.name}' is used twice; give every list a unique name`);
+        names.add(slug(list.name ?? ""));
+        if (!(THREAT_LIST_FORMATS as readonly string[]).includes(list.format)) {
+            problems.push(`${at}.format must be one of ${THREAT_LIST_FORMATS.join(", ")}, got '${list.format}'`);
+        }
+        if ((list.file === undefined) === (list.s3Url === undefined)) {
+            problems.push(`${at}: give exactly one of file (a path in the repository) or s3Url`);
+        } else if (list.file !== undefined && !fs.existsSync(path.resolve(baseDir, list.file))) {
+            problems.push(`${at}.file '${list.file}' does not exist (relative to ${baseDir})`);
+        } else if (list.s3Url !== undefined && !/^https:\/\/[^\s/]+\.amazonaws\.com(\.cn)?\/\S+$/.test(list.s3Url)) {
+            problems.push(`${at}.s3Url must be an https S3 object URL such as https://s3.amazonaws.com/my-bucket/list.txt, got '${list.s3Url}'`);
+        }
+    });
+}

@@ -1,0 +1,423 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockedResource, runMocked } from "../plan/engine";
+import { testProvider } from "./support/providers";
+import { DetectionBaseline, DetectionBaselineArgs, laterResources } from "../components/detectionBaseline";
+import { SecureBucket } from "../components/secureBucket";
+import { threatListLocation, validateDetectionArgs } from "../components/detectionPlan";
+
+const SEC = "111111111111";
+const MGMT = "333333333333";
+const WORK = "222222222222";
+
+const T = {
+    detector: "aws:guardduty/detector:Detector",
+    feature: "aws:guardduty/detectorFeature:DetectorFeature",
+    orgConfig: "aws:guardduty/organizationConfiguration:OrganizationConfiguration",
+    orgFeature: "aws:guardduty/organizationConfigurationFeature:OrganizationConfigurationFeature",
+    gdAdmin: "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount",
+    ipSet: "aws:guardduty/iPSet:IPSet",
+    threatIntel: "aws:guardduty/threatIntelSet:ThreatIntelSet",
+    graph: "aws:detective/graph:Graph",
+    detectiveAdmin: "aws:detective/organizationAdminAccount:OrganizationAdminAccount",
+    detectiveOrg: "aws:detective/organizationConfiguration:OrganizationConfiguration",
+    hub: "aws:securityhub/account:Account",
+    standard: "aws:securityhub/standardsSubscription:StandardsSubscription",
+    aggregator: "aws:securityhub/findingAggregator:FindingAggregator",
+    hubAdmin: "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount",
+    hubOrg: "aws:securityhub/organizationConfiguration:OrganizationConfiguration",
+    recorder: "aws:cfg/recorder:Recorder",
+    channel: "aws:cfg/deliveryChannel:DeliveryChannel",
+    recorderStatus: "aws:cfg/recorderStatus:RecorderStatus",
+    bucket: "aws:s3/bucket:Bucket",
+    object: "aws:s3/bucketObjectv2:BucketObjectv2",
+};
+
+let listDir: string;
+before(() => {
+    listDir = fs.mkdtempSync(path.join(os.tmpdir(), "guardpost-lists-"));
+    fs.writeFileSync(path.join(listDir, "office.txt"), "203.0.113.0/24\n198.51.100.7\n");
+});
+after(() => fs.rmSync(listDir, { recursive: true, force: true }));
+
+function args(over: Partial<DetectionBaselineArgs> = {}): DetectionBaselineArgs {
+    return {
+        accountId: SEC, region: "ap-northeast-2", mode: "standalone", homeRegion: "ap-northeast-2",
+        protections: {
+            s3DataEvents: true, eksAuditLogs: true, ebsMalwareProtection: true, rdsLoginEvents: true, lambdaNetworkLogs: true,
+            runtimeMonitoring: false, eksRuntimeMonitoring: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
+        },
+        trustedIpLists: [{ name: "office", format: "TXT", file: "office.txt" }],
+        threatIntelSets: [{ name: "vendor feed", format: "STIX", s3Url: "https://s3.amazonaws.com/intel-bucket/feeds/stix.xml" }],
+        detective: true,
+        securityHub: { enabled: true, standards: ["fsbp", "cis-3.0"] },
+        awsConfig: { enabled: true, includeGlobalResourceTypes: true },
+        baseDir: listDir,
+        ...over,
+    };
+}
+
+async function plan(name: string, a: DetectionBaselineArgs) {
+    const { resources } = await runMocked(() => {
+        new DetectionBaseline(name, a, { provider: testProvider(a.accountId, a.region) });
+    }, { requireExplicitProviders: true });
+    return resources;
+}
+
+const ofType = (rs: MockedResource[], type: string) => rs.filter(r => r.type === type);
+const one = (rs: MockedResource[], type: string) => {
+    const found = ofType(rs, type);
+    expect(found, `exactly one ${type}`).to.have.length(1);
+    return found[0];
+};
+const byName = (rs: MockedResource[], name: string) => rs.find(r => r.name === name)!;
+const policyOf = (r: MockedResource) => JSON.parse(r.inputs.policy);
+
+describe("DetectionBaseline per mode", () => {
+    it("standalone: own enabled detector at FIFTEEN_MINUTES, features, lists, graph, hub, aggregator, recorder — no organization resources", async () => {
+        const rs = await plan("dev-sec-apne2", args());
+        expect(one(rs, T.detector).inputs).to.include({ enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" });
+        expect(ofType(rs, T.feature)).to.have.length(6);
+        for (const t of [T.ipSet, T.threatIntel, T.graph, T.hub, T.aggregator, T.recorder, T.channel, T.recorderStatus]) one(rs, t);
+        for (const t of [T.orgConfig, T.orgFeature, T.gdAdmin, T.detectiveAdmin, T.detectiveOrg, T.hubAdmin, T.hubOrg]) {
+            expect(ofType(rs, t), t).to.be.empty;
+        }
+    });
+
+    it("puts every AWS resource through the baseline's provider, named after the baseline", async () => {
+        const rs = await plan("dev-work-use1", args({ accountId: WORK, region: "us-east-1" }));
+        const custom = rs.filter(r => r.type.startsWith("aws:"));
+        expect(custom.length).to.be.greaterThan(30);
+        for (const r of custom) {
+            expect(r.provider, `${r.type} ${r.name}`).to.include({ account: WORK, region: "us-east-1" });
+            expect(r.name).to.match(/^dev-work-use1-/);
+        }
+    });
+
+    it("management: delegates GuardDuty, Detective and Security Hub to the admin; own detector without features, no lists or org config", async () => {
+        const rs = await plan("prod-mgmt-apne2", args({ accountId: MGMT, mode: "management", adminAccountId: SEC }));
+        expect(one(rs, T.gdAdmin).inputs).to.deep.include({ adminAccountId: SEC });
+        expect(one(rs, T.detectiveAdmin).inputs).to.deep.include({ accountId: SEC });
+        expect(one(rs, T.hubAdmin).inputs).to.deep.include({ adminAccountId: SEC });
+        for (const r of [...ofType(rs, T.gdAdmin), ...ofType(rs, T.hubAdmin)]) {
+            expect(r.provider).to.include({ account: MGMT, region: "ap-northeast-2" });
+        }
+        expect(one(rs, T.detector).inputs).to.include({ enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" });
+        for (const t of [T.feature, T.orgConfig, T.orgFeature, T.ipSet, T.threatIntel, T.graph, T.aggregator, T.hubOrg]) {
+            expect(ofType(rs, t), t).to.be.empty;
+        }
+        one(rs, T.hub);
+        one(rs, T.recorder);
+    });
+
+    it("management: delegates Detective only when Detective is switched on", async () => {
+        const rs = await plan("prod-mgmt-use1", args({ accountId: MGMT, region: "us-east-1", mode: "management", adminAccountId: SEC, detective: false }));
+        expect(ofType(rs, T.detectiveAdmin)).to.be.empty;
+        one(rs, T.gdAdmin);
+    });
+
+    it("admin: own detector and features, organization auto-enabling ALL members and each plan, lists, Detective and Security Hub org config", async () => {
+        const rs = await plan("prod-sec-apne2", args({ mode: "admin" }));
+        one(rs, T.detector);
+        expect(ofType(rs, T.feature)).to.have.length(6);
+        expect(one(rs, T.orgConfig).inputs).to.include({ autoEnableOrganizationMembers: "ALL" });
+        const orgFeatures = Object.fromEntries(ofType(rs, T.orgFeature).map(r => [r.inputs.name, r.inputs.autoEnable]));
+        expect(orgFeatures).to.deep.equal({
+            S3_DATA_EVENTS: "ALL", EKS_AUDIT_LOGS: "ALL", EBS_MALWARE_PROTECTION: "ALL", RDS_LOGIN_EVENTS: "ALL",
+            LAMBDA_NETWORK_LOGS: "ALL", RUNTIME_MONITORING: "NONE",
+        });
+        one(rs, T.graph);
+        expect(one(rs, T.detectiveOrg).inputs).to.include({ autoEnable: true });
+        expect(one(rs, T.hubOrg).inputs).to.deep.include({ autoEnable: true, autoEnableStandards: "NONE", organizationConfiguration: { configurationType: "LOCAL" } });
+        expect(one(rs, T.aggregator).inputs).to.include({ linkingMode: "ALL_REGIONS" });
+        one(rs, T.ipSet);
+        one(rs, T.threatIntel);
+        expect(ofType(rs, T.gdAdmin)).to.be.empty;
+    });
+
+    it("admin outside the home region: organization config but no finding aggregator", async () => {
+        const rs = await plan("prod-sec-use1", args({ mode: "admin", region: "us-east-1" }));
+        one(rs, T.orgConfig);
+        one(rs, T.hubOrg);
+        expect(ofType(rs, T.aggregator)).to.be.empty;
+    });
+
+    it("member: NO detector, features, lists or graph (AWS creates the detector) — only Security Hub standards and Config", async () => {
+        const rs = await plan("prod-work-apne2", args({ accountId: WORK, mode: "member" }));
+        for (const t of [T.detector, T.feature, T.orgConfig, T.ipSet, T.threatIntel, T.object, T.graph, T.aggregator, T.hubOrg, T.gdAdmin]) {
+            expect(ofType(rs, t), t).to.be.empty;
+        }
+        expect(ofType(rs, T.standard).map(r => r.inputs.standardsArn)).to.have.members([
+            "arn:aws:securityhub:ap-northeast-2::standards/aws-foundational-security-best-practices/v/1.0.0",
+            "arn:aws:securityhub:ap-northeast-2::standards/cis-aws-foundations-benchmark/v/3.0.0",
+        ]);
+        one(rs, T.recorder);
+    });
+
+    it("orders an organization across two accounts: admin enablement, then delegations, then organization config", async () => {
+        let mgmtSummary: any;
+        let adminSummary: any;
+        const { resources: rs } = await runMocked(() => {
+            const link = laterResources();
+            const admin = new DetectionBaseline("prod-sec-apne2", args({ mode: "admin", organizationDependsOn: link.promise }),
+                { provider: testProvider(SEC, "ap-northeast-2") });
+            const mgmt = new DetectionBaseline("prod-mgmt-apne2", args({ accountId: MGMT, mode: "management", adminAccountId: SEC, delegationDependsOn: admin.enablement }),
+                { provider: testProvider(MGMT, "ap-northeast-2") });
+            link.resolve(mgmt.delegations);
+            mgmt.summary.apply(m => { mgmtSummary = m; });
+            admin.summary.apply(a => { adminSummary = a; });
+            expect(admin.enablement.map(r => (r as any).__name)).to.have.members(["prod-sec-apne2-detector", "prod-sec-apne2-graph", "prod-sec-apne2-hub"]);
+            expect(mgmt.delegations).to.have.length(3);
+        }, { requireExplicitProviders: true });
+        // A resource registers only once everything it depends on has registered, so order shows the wiring.
+        const at = (n: string) => rs.findIndex(r => r.name === n);
+        expect(at("prod-mgmt-apne2-guardduty-admin")).to.be.greaterThan(at("prod-sec-apne2-detector"));
+        expect(at("prod-mgmt-apne2-detective-admin")).to.be.greaterThan(at("prod-sec-apne2-graph"));
+        expect(at("prod-mgmt-apne2-securityhub-admin")).to.be.greaterThan(Math.max(at("prod-sec-apne2-hub"), at("prod-mgmt-apne2-hub")));
+        expect(at("prod-sec-apne2-guardduty-org")).to.be.greaterThan(at("prod-mgmt-apne2-guardduty-admin"));
+        expect(at("prod-sec-apne2-detective-org")).to.be.greaterThan(at("prod-mgmt-apne2-detective-admin"));
+        expect(at("prod-sec-apne2-securityhub-org")).to.be.greaterThan(at("prod-mgmt-apne2-securityhub-admin"));
+        expect(byName(rs, "prod-sec-apne2-guardduty-org").provider).to.include({ account: SEC });
+        expect(mgmtSummary).to.deep.include({ mode: "management", delegatedAdmin: SEC, enabledFeatures: [], organizationAutoEnable: false });
+        expect(adminSummary).to.deep.include({ mode: "admin", organizationAutoEnable: true, trustedIpLists: 1, threatIntelSets: 1 });
+        expect(byName(rs, "prod-mgmt-apne2-guardduty-admin").provider).to.include({ account: MGMT });
+        expect(ofType(rs, T.detector).map(r => r.provider!.account)).to.have.members([SEC, MGMT]);
+    });
+});
+
+describe("DetectionBaseline GuardDuty features", () => {
+    const features = (rs: MockedResource[]): Record<string, any> => Object.fromEntries(ofType(rs, T.feature).map(r => [r.inputs.name, r.inputs]));
+
+    it("declares each simple plan as its own feature, ENABLED or DISABLED by its switch", async () => {
+        const base = args().protections;
+        const rs = await plan("f1", args({ protections: { ...base, s3DataEvents: false, rdsLoginEvents: false } }));
+        const f = features(rs);
+        expect(f.S3_DATA_EVENTS.status).to.equal("DISABLED");
+        expect(f.RDS_LOGIN_EVENTS.status).to.equal("DISABLED");
+        expect(f.EKS_AUDIT_LOGS.status).to.equal("ENABLED");
+        expect(f.EBS_MALWARE_PROTECTION.status).to.equal("ENABLED");
+        expect(f.LAMBDA_NETWORK_LOGS.status).to.equal("ENABLED");
+        for (const feature of Object.values(f)) expect(feature.detectorId).to.match(/^f1-detector-id-/);
+    });
+
+    it("keeps runtime monitoring off by default, with its agent management off too", async () => {
+        const f = features(await plan("f2", args()));
+        expect(f.RUNTIME_MONITORING.status).to.equal("DISABLED");
+        expect(f.RUNTIME_MONITORING.additionalConfigurations.map((a: any) => a.status)).to.deep.equal(["DISABLED", "DISABLED", "DISABLED"]);
+        expect(f).to.not.have.property("EKS_RUNTIME_MONITORING");
+    });
+
+    it("turns on runtime monitoring with each agent-management sub-feature by its own switch", async () => {
+        const base = args().protections;
+        const rs = await plan("f3", args({ protections: { ...base, runtimeMonitoring: true, agentManagement: { eks: true, ecsFargate: false, ec2: true } } }));
+        expect(features(rs).RUNTIME_MONITORING).to.deep.include({
+            status: "ENABLED",
+            additionalConfigurations: [
+                { name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" },
+                { name: "ECS_FARGATE_AGENT_MANAGEMENT", status: "DISABLED" },
+                { name: "EC2_AGENT_MANAGEMENT", status: "ENABLED" },
+            ],
+        });
+    });
+
+    it("declares EKS_RUNTIME_MONITORING alone (never next to RUNTIME_MONITORING) when only it is on", async () => {
+        const base = args().protections;
+        const rs = await plan("f4", args({ mode: "admin", protections: { ...base, eksRuntimeMonitoring: true, agentManagement: { eks: true, ecsFargate: false, ec2: false } } }));
+        const f = features(rs);
+        expect(f).to.not.have.property("RUNTIME_MONITORING");
+        expect(f.EKS_RUNTIME_MONITORING).to.deep.include({ status: "ENABLED", additionalConfigurations: [{ name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" }] });
+        const org = ofType(rs, T.orgFeature).map(r => r.inputs.name);
+        expect(org).to.include("EKS_RUNTIME_MONITORING").and.not.include("RUNTIME_MONITORING");
+    });
+
+    it("refuses RUNTIME_MONITORING and EKS_RUNTIME_MONITORING together before declaring anything", async () => {
+        const base = args().protections;
+        let err: Error | undefined;
+        try {
+            await plan("f5", args({ protections: { ...base, runtimeMonitoring: true, eksRuntimeMonitoring: true } }));
+        } catch (e) { err = e as Error; }
+        expect(err?.message).to.contain("runtimeMonitoring and protections.eksRuntimeMonitoring cannot both be on");
+    });
+
+    it("exposes the enabled feature names, the standard ARNs and the detector id", async () => {
+        let baseline!: DetectionBaseline;
+        await runMocked(() => {
+            baseline = new DetectionBaseline("f6", args({ region: "cn-north-1", homeRegion: "cn-north-1", trustedIpLists: [], threatIntelSets: [] }),
+                { provider: testProvider(SEC, "cn-north-1") });
+        });
+        expect(baseline.enabledFeatures).to.deep.equal(["S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "LAMBDA_NETWORK_LOGS"]);
+        expect(baseline.standardsArns).to.deep.equal([
+            "arn:aws-cn:securityhub:cn-north-1::standards/aws-foundational-security-best-practices/v/1.0.0",
+            "arn:aws-cn:securityhub:cn-north-1::standards/cis-aws-foundations-benchmark/v/3.0.0",
+        ]);
+        const id = await new Promise(resolve => baseline.detectorId!.apply(resolve));
+        expect(id).to.match(/^f6-detector-id-/);
+        const summary: any = await new Promise(resolve => baseline.summary.apply(resolve));
+        expect(summary).to.deep.include({
+            mode: "standalone", detectorId: id, enabledFeatures: baseline.enabledFeatures, organizationAutoEnable: false,
+            trustedIpLists: 0, threatIntelSets: 0, securityHubStandards: baseline.standardsArns, findingAggregator: true,
+            configBucket: "f6-config-mock", configRecordsGlobalTypes: true,
+        });
+    });
+});
+
+describe("DetectionBaseline trusted IP lists and threat intel sets", () => {
+    it("uploads a repository list to the private bucket and activates it from https://s3.amazonaws.com/<bucket>/<key>", async () => {
+        const rs = await plan("l1", args());
+        const object = one(rs, T.object);
+        expect(object.inputs.key).to.match(/^trusted-ip-lists\/office\/[0-9a-f]{12}\/office\.txt$/);
+        expect(ofType(rs, T.bucket).map(b => b.name)).to.have.members(["l1-threat-lists", "l1-config"]);
+        expect(object.inputs.bucket).to.equal("l1-threat-lists-mock");
+        expect(one(rs, T.ipSet).inputs).to.include({
+            activate: true, format: "TXT", name: "office",
+            location: `https://s3.amazonaws.com/l1-threat-lists-mock/${object.inputs.key}`,
+        });
+    });
+
+    it("moves a list to a new key when its content changes, so GuardDuty re-reads it", async () => {
+        const keyOf = async (n: string) => one(await plan(n, args({ threatIntelSets: [] })), T.object).inputs.key;
+        const before = await keyOf("l5");
+        expect(await keyOf("l6")).to.equal(before);
+        fs.appendFileSync(path.join(listDir, "office.txt"), "192.0.2.1\n");
+        expect(await keyOf("l7")).to.not.equal(before);
+    });
+
+    it("uses an S3 URL list as given, without uploading anything", async () => {
+        const rs = await plan("l2", args({ trustedIpLists: [] }));
+        expect(one(rs, T.threatIntel).inputs).to.include({
+            activate: true, format: "STIX", name: "vendor feed", location: "https://s3.amazonaws.com/intel-bucket/feeds/stix.xml",
+        });
+        expect(ofType(rs, T.object)).to.be.empty;
+        expect(ofType(rs, T.bucket).map(b => b.name)).to.deep.equal(["l2-config"]);
+    });
+
+    it("declares no lists in member or management mode, where the admin's lists apply", async () => {
+        const member = await plan("l3", args({ mode: "member" }));
+        const mgmt = await plan("l4", args({ accountId: MGMT, mode: "management", adminAccountId: SEC }));
+        for (const rs of [member, mgmt]) {
+            expect([...ofType(rs, T.ipSet), ...ofType(rs, T.threatIntel), ...ofType(rs, T.object)]).to.be.empty;
+        }
+    });
+});
+
+describe("DetectionBaseline AWS Config and bucket security", () => {
+    it("records all supported types, global types only when told, and enables the recorder", async () => {
+        const home = await plan("c1", args());
+        expect(one(home, T.recorder).inputs.recordingGroup).to.deep.equal({ allSupported: true, includeGlobalResourceTypes: true });
+        const other = await plan("c2", args({ region: "us-east-1", awsConfig: { enabled: true, includeGlobalResourceTypes: false } }));
+        expect(one(other, T.recorder).inputs.recordingGroup).to.deep.equal({ allSupported: true, includeGlobalResourceTypes: false });
+        expect(one(other, T.recorderStatus).inputs).to.deep.equal({ isEnabled: true, name: "guardpost" });
+        expect(one(other, T.channel).inputs).to.include({ name: "guardpost", s3BucketName: "c2-config-mock" });
+    });
+
+    it("gives the recorder a role Config alone can assume, with AWS_ConfigRole in the region's partition and write access to its bucket", async () => {
+        const rs = await plan("c3", args({ region: "cn-north-1", homeRegion: "cn-north-1", trustedIpLists: [], threatIntelSets: [] }));
+        const trust = JSON.parse(byName(rs, "c3-config-role").inputs.assumeRolePolicy);
+        expect(trust.Statement).to.deep.equal([{ Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": SEC } } }]);
+        expect(byName(rs, "c3-config-managed").inputs.policyArn).to.equal("arn:aws-cn:iam::aws:policy/service-role/AWS_ConfigRole");
+        const delivery = policyOf(byName(rs, "c3-config-delivery")).Statement;
+        expect(delivery[1]).to.deep.include({ Action: "s3:PutObject", Resource: `arn:aws-cn:s3:::c3-config-mock/AWSLogs/${SEC}/Config/*` });
+        expect(one(rs, T.recorder).inputs.roleArn).to.equal("arn:aws-cn:iam::111111111111:role/c3-config-role-mock");
+    });
+
+    it("delivers to a bucket that blocks all public access, is encrypted, versioned, owner-enforced and TLS-only", async () => {
+        const rs = await plan("c4", args());
+        expect(byName(rs, "c4-config-public-access").inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+        expect(byName(rs, "c4-config-sse").inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        expect(byName(rs, "c4-config-versioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+        expect(byName(rs, "c4-config-ownership").inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+        const statements = policyOf(byName(rs, "c4-config-policy")).Statement;
+        expect(statements[0]).to.deep.equal({
+            Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
+            Resource: ["arn:aws:s3:::c4-config-mock", "arn:aws:s3:::c4-config-mock/*"],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        });
+    });
+
+    it("lets Config check the bucket and write bucket-owner objects, only for this account", async () => {
+        const rs = await plan("c5", args());
+        const bySid = Object.fromEntries(policyOf(byName(rs, "c5-config-policy")).Statement.map((s: any) => [s.Sid, s]));
+        const sourceAccount = { "aws:SourceAccount": SEC };
+        expect(bySid.AWSConfigBucketPermissionsCheck).to.deep.include({ Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::c5-config-mock", Principal: { Service: "config.amazonaws.com" }, Condition: { StringEquals: sourceAccount } });
+        expect(bySid.AWSConfigBucketExistenceCheck).to.deep.include({ Action: "s3:ListBucket", Condition: { StringEquals: sourceAccount } });
+        expect(bySid.AWSConfigBucketDelivery).to.deep.include({
+            Action: "s3:PutObject",
+            Resource: `arn:aws:s3:::c5-config-mock/AWSLogs/${SEC}/Config/*`,
+            Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", ...sourceAccount } },
+        });
+    });
+
+    it("declares no Config or Security Hub resources when they are switched off", async () => {
+        const rs = await plan("c6", args({ awsConfig: { enabled: false, includeGlobalResourceTypes: false }, securityHub: { enabled: false, standards: [] } }));
+        for (const t of [T.recorder, T.channel, T.recorderStatus, T.hub, T.standard, T.aggregator]) expect(ofType(rs, t), t).to.be.empty;
+    });
+});
+
+describe("DetectionBaseline argument validation", () => {
+    const attempt = (a: DetectionBaselineArgs) => () => validateDetectionArgs("x", a);
+
+    it("needs a 12-digit admin account other than itself in management mode", () => {
+        expect(attempt(args({ mode: "management" }))).to.throw(/adminAccountId is required in management mode/);
+        expect(attempt(args({ mode: "management", adminAccountId: SEC }))).to.throw(/adminAccountId must differ from accountId/);
+    });
+
+    it("names bad account ids, regions, modes and frequencies", () => {
+        const bad = args({ accountId: "12345", region: "mars-1", mode: "solo" as any, findingPublishingFrequency: "HOURLY" as any });
+        expect(attempt(bad)).to.throw(/accountId must be a 12-digit account id, got '12345'[\s\S]*region: 'mars-1' is not an AWS region name[\s\S]*mode must be one of standalone, management, admin, member[\s\S]*findingPublishingFrequency must be one of/);
+    });
+
+    it("refuses agent management without a runtime monitoring plan to manage", () => {
+        const p = args().protections;
+        expect(attempt(args({ protections: { ...p, agentManagement: { eks: true, ecsFargate: false, ec2: false } } }))).to.throw(/agentManagement needs protections.runtimeMonitoring/);
+        expect(attempt(args({ protections: { ...p, eksRuntimeMonitoring: true, agentManagement: { eks: true, ecsFargate: false, ec2: true } } }))).to.throw(/ecsFargate and .ec2 need protections.runtimeMonitoring/);
+    });
+
+    it("enforces GuardDuty's list quotas, one source per list, existing files and https S3 URLs", () => {
+        const two = [{ name: "a", format: "TXT" as const, file: "office.txt" }, { name: "b", format: "TXT" as const, file: "office.txt" }];
+        expect(attempt(args({ trustedIpLists: two }))).to.throw(/trustedIpLists: GuardDuty allows at most 1 per account and region, got 2/);
+        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT", file: "missing.txt" }] }))).to.throw(/threatIntelSets\[0\].file 'missing.txt' does not exist/);
+        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT" }] }))).to.throw(/give exactly one of file .* or s3Url/);
+        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT", s3Url: "s3://bucket/list.txt" }] }))).to.throw(/s3Url must be an https S3 object URL/);
+        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "CSV" as any, s3Url: "https://s3.amazonaws.com/b/k" }] }))).to.throw(/format must be one of TXT, STIX/);
+    });
+
+    it("rejects unknown standards only when Security Hub is on", () => {
+        expect(attempt(args({ securityHub: { enabled: true, standards: ["fsbp", "soc2"] } }))).to.throw(/unknown Security Hub standard 'soc2'; known short names: fsbp/);
+        expect(attempt(args({ securityHub: { enabled: false, standards: ["soc2"] } }))).to.not.throw();
+    });
+});
+
+describe("threat list locations", () => {
+    it("uses the regional S3 endpoint where the partition has no global one", () => {
+        expect(threatListLocation("b", "k/l.txt", "us-east-1")).to.equal("https://s3.amazonaws.com/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "cn-north-1")).to.equal("https://s3.cn-north-1.amazonaws.com.cn/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "us-gov-west-1")).to.equal("https://s3.us-gov-west-1.amazonaws.com/b/k/l.txt");
+    });
+});
+
+describe("SecureBucket options", () => {
+    it("uses SSE-KMS with a bucket key when given a key, and expires objects and old versions when given lifecycleDays", async () => {
+        const { resources: rs } = await runMocked(() => {
+            new SecureBucket("Logs_Archive", { kmsKeyArn: "arn:aws:kms:us-east-1:111111111111:key/abc", lifecycleDays: 30, forceDestroy: true },
+                { provider: testProvider(SEC, "us-east-1") });
+        }, { requireExplicitProviders: true });
+        expect(one(rs, T.bucket).inputs).to.include({ bucketPrefix: "logs-archive-", forceDestroy: true });
+        expect(byName(rs, "Logs_Archive-sse").inputs.rules).to.deep.equal([{
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:us-east-1:111111111111:key/abc" }, bucketKeyEnabled: true,
+        }]);
+        expect(byName(rs, "Logs_Archive-lifecycle").inputs.rules[0]).to.deep.include({
+            status: "Enabled", expiration: { days: 30 }, noncurrentVersionExpiration: { noncurrentDays: 30 },
+        });
+    });
+
+    it("appends extra statements given as plain values after the TLS-only deny", async () => {
+        const extra = { Sid: "ReadOnly", Effect: "Allow" as const, Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "s3:GetObject", Resource: "*" };
+        const { resources: rs } = await runMocked(() => {
+            new SecureBucket("shared", { extraPolicyStatements: [pulumi.output(extra)] }, { provider: testProvider(SEC, "us-east-1") });
+        });
+        expect(policyOf(byName(rs, "shared-policy")).Statement.map((s: any) => s.Sid)).to.deep.equal(["DenyInsecureTransport", "ReadOnly"]);
+    });
+});
