@@ -136,7 +136,7 @@ function read(raw: RawConfig, key: string): unknown {
 /** Parse and validate the whole `guardpost:` namespace; throws one ConfigError listing every problem. */
 export function parseConfig(raw: RawConfig): GuardpostConfig {
     const issues = new Issues();
-    const stage = str(read(raw, "stage"), "guardpost:stage", issues, { pattern: /^[a-z][a-z0-9-]{0,15}$/, hint: "lower-case letters, digits and '-', at most 16 characters, e.g. 'dev'" }) ?? "dev";
+    const stage = str(read(raw, "stage"), "guardpost:stage", issues, { pattern: /^[a-z][a-z0-9-]{0,15}$/, hint: "a stage name of lower-case letters, digits and '-' (at most 16), e.g. dev or prod — it appears in every alert" }) ?? "";
     const homeRegion = region(read(raw, "homeRegion"), "guardpost:homeRegion", issues) ?? "us-east-1";
     const organization = bool(read(raw, "organization"), "guardpost:organization", issues, false);
     const roleName = str(read(raw, "deployerRoleName") ?? "guardpost-deployer", "guardpost:deployerRoleName", issues, { pattern: /^[\w+=,.@-]{1,64}$/, hint: "an IAM role name such as guardpost-deployer" }) ?? "guardpost-deployer";

@@ -54,3 +54,9 @@ export function requireDeployFile(file: string, key: string, cwd = process.cwd()
     }
     return resolved;
 }
+
+/** AWS Config records global resource types (IAM) in one region per account, or they are counted twice. */
+export function recordsGlobalResources(cfg: GuardpostConfig, account: AccountConfig, region: string): boolean {
+    const preferred = cfg.detection.awsConfig.globalResourcesRegion;
+    return region === (account.regions.includes(preferred) ? preferred : account.regions[0]);
+}

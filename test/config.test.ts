@@ -80,6 +80,10 @@ describe("config", () => {
             });
         }
 
+        it("requires a stage, since every alert names it", () => {
+            expect(problems(base({ stage: undefined }))).to.contain("guardpost:stage: is missing").and.to.contain("dev or prod");
+        });
+
         it("rejects a missing account list", () => {
             expect(problems(base({ accounts: undefined }))).to.contain("guardpost:accounts: is missing or empty");
         });
