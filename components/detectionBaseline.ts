@@ -136,8 +136,9 @@ export class DetectionBaseline extends pulumi.ComponentResource {
     declare readonly summary: pulumi.Output<DetectionSummary>;
 
     constructor(name: string, args: DetectionBaselineArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("guardpost:detection:DetectionBaseline", name, {}, opts);
+        // Before super: invalid arguments must fail without registering a half-built component.
         validateDetectionArgs(name, args);
+        super("guardpost:detection:DetectionBaseline", name, {}, opts);
         const child = { parent: this };
         const tags = args.tags;
         const mode = args.mode;

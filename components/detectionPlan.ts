@@ -19,6 +19,7 @@ export const MAX_THREAT_INTEL_SETS = 6;
 export interface ThreatList {
     /** Friendly name shown in GuardDuty; unique among the lists of its kind. */
     name: string;
+    /** The list's file format as GuardDuty names it (`TXT`: one IP or CIDR per line). */
     format: (typeof THREAT_LIST_FORMATS)[number];
     /** Path of the list inside the repository; uploaded to the baseline's private bucket. */
     file?: string;
@@ -27,10 +28,15 @@ export interface ThreatList {
 }
 
 export interface ProtectionSwitches {
+    /** S3 Protection: CloudTrail data events on S3 (`S3_DATA_EVENTS`). */
     s3DataEvents: boolean;
+    /** EKS Protection: the clusters' audit logs (`EKS_AUDIT_LOGS`). */
     eksAuditLogs: boolean;
+    /** Malware Protection for EC2: scans the EBS volumes of flagged instances (`EBS_MALWARE_PROTECTION`). */
     ebsMalwareProtection: boolean;
+    /** RDS Protection: Aurora/RDS login activity (`RDS_LOGIN_EVENTS`). */
     rdsLoginEvents: boolean;
+    /** Lambda Protection: the functions' network activity (`LAMBDA_NETWORK_LOGS`). */
     lambdaNetworkLogs: boolean;
     /** GuardDuty Runtime Monitoring (EKS, ECS Fargate, EC2). Exclusive with `eksRuntimeMonitoring`. */
     runtimeMonitoring: boolean;
@@ -55,30 +61,33 @@ const SIMPLE_FEATURES: [string, keyof Omit<ProtectionSwitches, "agentManagement"
 ];
 
 /**
- * One plan per GuardDuty feature to declare. The runtime pair is special: GuardDuty rejects a request
- * that names both RUNTIME_MONITORING and EKS_RUNTIME_MONITORING, so exactly one of them is declared —
- * the one switched on, or RUNTIME_MONITORING switched off when neither is.
+ * One plan per GuardDuty feature to declare, in the order to apply them. Both runtime features are
+ * always declared, the one not in use DISABLED: deleting a DetectorFeature (or an organization feature)
+ * only forgets it and leaves the plan on and billed, so switching EKS_RUNTIME_MONITORING off, or
+ * migrating to RUNTIME_MONITORING, must be an explicit disable. GuardDuty refuses only a request that
+ * names both, and each feature resource is its own UpdateDetector request. The runtime feature in use
+ * comes before the unused one (GuardDuty's migration order: enable the new, then disable the old), so
+ * there is no gap in coverage while switching.
  */
 export function planFeatures(p: ProtectionSwitches): FeaturePlan[] {
     const plans: FeaturePlan[] = SIMPLE_FEATURES.map(([name, key]) => ({ name, enabled: p[key], additional: [] }));
-    if (p.eksRuntimeMonitoring && !p.runtimeMonitoring) {
-        plans.push({
-            name: "EKS_RUNTIME_MONITORING",
-            enabled: true,
-            additional: [{ name: "EKS_ADDON_MANAGEMENT", enabled: p.agentManagement.eks }],
-        });
-    } else {
-        const on = p.runtimeMonitoring;
-        plans.push({
-            name: "RUNTIME_MONITORING",
-            enabled: on,
-            additional: [
-                { name: "EKS_ADDON_MANAGEMENT", enabled: on && p.agentManagement.eks },
-                { name: "ECS_FARGATE_AGENT_MANAGEMENT", enabled: on && p.agentManagement.ecsFargate },
-                { name: "EC2_AGENT_MANAGEMENT", enabled: on && p.agentManagement.ec2 },
-            ],
-        });
-    }
+    const runtimeOn = p.runtimeMonitoring;
+    const eksOn = p.eksRuntimeMonitoring && !runtimeOn;
+    const runtime: FeaturePlan = {
+        name: "RUNTIME_MONITORING",
+        enabled: runtimeOn,
+        additional: [
+            { name: "EKS_ADDON_MANAGEMENT", enabled: runtimeOn && p.agentManagement.eks },
+            { name: "ECS_FARGATE_AGENT_MANAGEMENT", enabled: runtimeOn && p.agentManagement.ecsFargate },
+            { name: "EC2_AGENT_MANAGEMENT", enabled: runtimeOn && p.agentManagement.ec2 },
+        ],
+    };
+    const eks: FeaturePlan = {
+        name: "EKS_RUNTIME_MONITORING",
+        enabled: eksOn,
+        additional: [{ name: "EKS_ADDON_MANAGEMENT", enabled: eksOn && p.agentManagement.eks }],
+    };
+    plans.push(...(eksOn ? [eks, runtime] : [runtime, eks]));
     return plans;
 }
 

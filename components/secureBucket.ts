@@ -14,6 +14,7 @@ export interface SecureBucketArgs {
      * for statements that must name the bucket itself.
      */
     extraPolicyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]> | ((bucketArn: string) => PolicyStatement[]);
+    /** Tags for the bucket, on top of the provider's default tags. */
     tags?: Record<string, string>;
 }
 

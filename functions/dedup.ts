@@ -28,10 +28,11 @@ export type DedupDecision =
     | { alert: true; reason: "new" | "escalation" | "repeat" }
     | { alert: false; reason: "unchanged" | "quiet-period" };
 
+/** `signal` carries the Lambda deadline: a store call must give up when it aborts. */
 export interface DedupStore {
-    get(key: string): Promise<DedupRecord | undefined>;
+    get(key: string, signal?: AbortSignal): Promise<DedupRecord | undefined>;
     /** Stores the record unless a newer alert was recorded meanwhile. */
-    record(rec: DedupRecord): Promise<void>;
+    record(rec: DedupRecord, signal?: AbortSignal): Promise<void>;
 }
 
 export function dedupKey(f: { accountId: string; region: string; id: string }): string {
@@ -80,7 +81,7 @@ export function parseQuietMinutes(raw: string | undefined): number {
 
 /** Minimal structural view of `DynamoDBClient` and its command classes, so tests can inject fakes. */
 export interface DynamoLike {
-    send(command: any): Promise<any>;
+    send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any>;
 }
 export interface DynamoCommands {
     GetItemCommand: new (input: any) => any;
@@ -89,12 +90,12 @@ export interface DynamoCommands {
 
 export function dynamoDedupStore(client: DynamoLike, commands: DynamoCommands, table: string): DedupStore {
     return {
-        async get(key) {
+        async get(key, signal) {
             const out = await client.send(new commands.GetItemCommand({
                 TableName: table,
                 Key: { [DEDUP_HASH_KEY]: { S: key } },
                 ConsistentRead: true,
-            }));
+            }), signal ? { abortSignal: signal } : undefined);
             const item = out?.Item;
             if (!item) return undefined;
             return {
@@ -104,7 +105,7 @@ export function dynamoDedupStore(client: DynamoLike, commands: DynamoCommands, t
                 alertedAt: Number(item.alertedAt?.N ?? "0"),
             };
         },
-        async record(rec) {
+        async record(rec, signal) {
             try {
                 await client.send(new commands.PutItemCommand({
                     TableName: table,
@@ -119,7 +120,7 @@ export function dynamoDedupStore(client: DynamoLike, commands: DynamoCommands, t
                     ConditionExpression: "attribute_not_exists(#pk) OR #alertedAt < :alertedAt",
                     ExpressionAttributeNames: { "#pk": DEDUP_HASH_KEY, "#alertedAt": "alertedAt" },
                     ExpressionAttributeValues: { ":alertedAt": { N: String(rec.alertedAt) } },
-                }));
+                }), signal ? { abortSignal: signal } : undefined);
             } catch (err: any) {
                 if (err?.name === "ConditionalCheckFailedException") return;
                 throw err;

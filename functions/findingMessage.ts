@@ -227,11 +227,3 @@ export function buildFindingMessage(f: Finding, opts: MessageOptions, tg: Telegr
     const replyMarkup = new tg.InlineKeyboardBuilder().url("Open in GuardDuty console", buttonUrl).build();
     return { text, entities: entities.map((e) => ({ ...e })), replyMarkup, buttonUrl, truncated };
 }
-
-/**
- * Last-resort form used after Telegram rejected the formatted message with a 400: no entities, hard
- * cut to the limit. Better a plain alert than none.
- */
-export function plainFallback(msg: FindingMessage, limit = TELEGRAM_TEXT_LIMIT): string {
-    return cutUtf16(msg.text, limit);
-}

@@ -18,7 +18,9 @@ export const TELEGRAM_CLIENT_OPTIONS = {
 
 /**
  * The SDK's defaults have no request timeout, so a hanging SSM or DynamoDB endpoint would eat the whole
- * Lambda budget. These bound each call; `worstCaseAwsMs` adds them up for the budget test.
+ * Lambda budget. These bound each call; `worstCaseAwsMs` adds them up for the budget test. On top of
+ * them every call also gets the invocation's deadline signal, which covers what these limits do not
+ * (a response body that stalls after its headers, the SDK's retry waits).
  */
 export const AWS_CLIENT_LIMITS = {
     ssm: { maxAttempts: 2, connectionTimeoutMs: 1_000, requestTimeoutMs: 1_500 },
@@ -59,8 +61,11 @@ export type LogFn = (level: "info" | "warn" | "error", msg: string, fields?: Rec
 export interface TelegramAlertDeps {
     stage: string;
     chatId: string;
-    /** Resolves the client; the factory caches it so the token is read once per container. */
-    getApi: () => Promise<TelegramSender>;
+    /**
+     * Resolves the client; the factory caches it so the token is read once per container. `signal` is
+     * the invocation's deadline, for the SSM read.
+     */
+    getApi: (signal?: AbortSignal) => Promise<TelegramSender>;
     tg: TelegramBuilders;
     /** Absent: every finding is sent (`alerts.repeat = "every"`). */
     dedup?: { store: DedupStore; quietMs: number };
@@ -127,12 +132,16 @@ export function makeTelegramAlertHandler(deps: TelegramAlertDeps) {
         }
         const f: Finding = parsed.finding;
         const key = dedupKey(f);
+        // One deadline for every call below (DynamoDB, SSM, Telegram, DynamoDB again): whatever hangs, the
+        // handler returns or throws before Lambda kills it, so a sent alert is never re-sent by a timeout.
+        const remaining = context?.getRemainingTimeInMillis?.();
+        const signal = remaining !== undefined ? AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS)) : undefined;
 
         let prev;
         let reason: string | undefined;
         if (deps.dedup) {
             try {
-                prev = await deps.dedup.store.get(key);
+                prev = await deps.dedup.store.get(key, signal);
                 const d = decide(prev, f, now(), deps.dedup.quietMs);
                 if (!d.alert) {
                     log("info", "suppressed repeat of an alerted finding", { findingId: f.id, reason: d.reason, count: f.count });
@@ -145,9 +154,7 @@ export function makeTelegramAlertHandler(deps: TelegramAlertDeps) {
             }
         }
 
-        const remaining = context?.getRemainingTimeInMillis?.();
-        const signal = remaining !== undefined ? AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS)) : undefined;
-        const api = await deps.getApi();
+        const api = await deps.getApi(signal);
         const msg = buildFindingMessage(f, { stage: deps.stage, reason }, deps.tg);
         let messageId: number;
         let fallback = false;
@@ -184,7 +191,7 @@ export function makeTelegramAlertHandler(deps: TelegramAlertDeps) {
 
         if (deps.dedup) {
             try {
-                await deps.dedup.store.record(nextRecord(key, prev, f, now()));
+                await deps.dedup.store.record(nextRecord(key, prev, f, now()), signal);
             } catch (err) {
                 // The alert is out; failing now would only make Lambda send it again.
                 log("warn", "dedup record failed after delivery", { findingId: f.id, ...errorFields(err) });
@@ -218,19 +225,20 @@ export function createTelegramAlertHandler() {
     }
     const options: TransportOptions = { ...TELEGRAM_CLIENT_OPTIONS, apiRoot: env.TELEGRAM_API_ROOT || "https://api.telegram.org" };
 
-    async function readToken(): Promise<string> {
+    async function readToken(signal?: AbortSignal): Promise<string> {
         if (tokenOverride) return tokenOverride;
         const { SSMClient, GetParameterCommand } = require("@aws-sdk/client-ssm");
-        const out = await new SSMClient(sdkClientConfig(AWS_CLIENT_LIMITS.ssm)).send(new GetParameterCommand({ Name: tokenParameter, WithDecryption: true }));
+        const out = await new SSMClient(sdkClientConfig(AWS_CLIENT_LIMITS.ssm)).send(
+            new GetParameterCommand({ Name: tokenParameter, WithDecryption: true }), signal ? { abortSignal: signal } : undefined);
         const value = out?.Parameter?.Value;
         if (!value) throw new Error(`SSM parameter ${tokenParameter} has no value`);
         return value;
     }
 
     let apiPromise: Promise<TelegramSender> | undefined;
-    function getApi(): Promise<TelegramSender> {
+    function getApi(signal?: AbortSignal): Promise<TelegramSender> {
         if (!apiPromise) {
-            const p: Promise<TelegramSender> = readToken().then((token) => new tg.Api(token, options));
+            const p: Promise<TelegramSender> = readToken(signal).then((token) => new tg.Api(token, options));
             apiPromise = p;
             p.catch(() => {
                 if (apiPromise === p) apiPromise = undefined;

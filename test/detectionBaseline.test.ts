@@ -80,7 +80,7 @@ describe("DetectionBaseline per mode", () => {
     it("standalone: own enabled detector at FIFTEEN_MINUTES, features, lists, graph, hub, aggregator, recorder — no organization resources", async () => {
         const rs = await plan("dev-sec-apne2", args());
         expect(one(rs, T.detector).inputs).to.include({ enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" });
-        expect(ofType(rs, T.feature)).to.have.length(6);
+        expect(ofType(rs, T.feature)).to.have.length(7);
         for (const t of [T.ipSet, T.threatIntel, T.graph, T.hub, T.aggregator, T.recorder, T.channel, T.recorderStatus]) one(rs, t);
         for (const t of [T.orgConfig, T.orgFeature, T.gdAdmin, T.detectiveAdmin, T.detectiveOrg, T.hubAdmin, T.hubOrg]) {
             expect(ofType(rs, t), t).to.be.empty;
@@ -122,12 +122,12 @@ describe("DetectionBaseline per mode", () => {
     it("admin: own detector and features, organization auto-enabling ALL members and each plan, lists, Detective and Security Hub org config", async () => {
         const rs = await plan("prod-sec-apne2", args({ mode: "admin" }));
         one(rs, T.detector);
-        expect(ofType(rs, T.feature)).to.have.length(6);
+        expect(ofType(rs, T.feature)).to.have.length(7);
         expect(one(rs, T.orgConfig).inputs).to.include({ autoEnableOrganizationMembers: "ALL" });
         const orgFeatures = Object.fromEntries(ofType(rs, T.orgFeature).map(r => [r.inputs.name, r.inputs.autoEnable]));
         expect(orgFeatures).to.deep.equal({
             S3_DATA_EVENTS: "ALL", EKS_AUDIT_LOGS: "ALL", EBS_MALWARE_PROTECTION: "ALL", RDS_LOGIN_EVENTS: "ALL",
-            LAMBDA_NETWORK_LOGS: "ALL", RUNTIME_MONITORING: "NONE",
+            LAMBDA_NETWORK_LOGS: "ALL", RUNTIME_MONITORING: "NONE", EKS_RUNTIME_MONITORING: "NONE",
         });
         one(rs, T.graph);
         expect(one(rs, T.detectiveOrg).inputs).to.include({ autoEnable: true });
@@ -203,11 +203,11 @@ describe("DetectionBaseline GuardDuty features", () => {
         for (const feature of Object.values(f)) expect(feature.detectorId).to.match(/^f1-detector-id-/);
     });
 
-    it("keeps runtime monitoring off by default, with its agent management off too", async () => {
+    it("keeps both runtime plans explicitly off by default, with their agent management off too", async () => {
         const f = features(await plan("f2", args()));
         expect(f.RUNTIME_MONITORING.status).to.equal("DISABLED");
         expect(f.RUNTIME_MONITORING.additionalConfigurations.map((a: any) => a.status)).to.deep.equal(["DISABLED", "DISABLED", "DISABLED"]);
-        expect(f).to.not.have.property("EKS_RUNTIME_MONITORING");
+        expect(f.EKS_RUNTIME_MONITORING).to.deep.include({ status: "DISABLED", additionalConfigurations: [{ name: "EKS_ADDON_MANAGEMENT", status: "DISABLED" }] });
     });
 
     it("turns on runtime monitoring with each agent-management sub-feature by its own switch", async () => {
@@ -223,14 +223,16 @@ describe("DetectionBaseline GuardDuty features", () => {
         });
     });
 
-    it("declares EKS_RUNTIME_MONITORING alone (never next to RUNTIME_MONITORING) when only it is on", async () => {
+    it("enables EKS_RUNTIME_MONITORING with RUNTIME_MONITORING explicitly off (never both on), the enabled one first", async () => {
         const base = args().protections;
         const rs = await plan("f4", args({ mode: "admin", protections: { ...base, eksRuntimeMonitoring: true, agentManagement: { eks: true, ecsFargate: false, ec2: false } } }));
         const f = features(rs);
-        expect(f).to.not.have.property("RUNTIME_MONITORING");
+        expect(f.RUNTIME_MONITORING.status).to.equal("DISABLED");
         expect(f.EKS_RUNTIME_MONITORING).to.deep.include({ status: "ENABLED", additionalConfigurations: [{ name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" }] });
-        const org = ofType(rs, T.orgFeature).map(r => r.inputs.name);
-        expect(org).to.include("EKS_RUNTIME_MONITORING").and.not.include("RUNTIME_MONITORING");
+        const org = Object.fromEntries(ofType(rs, T.orgFeature).map(r => [r.inputs.name, r.inputs.autoEnable]));
+        expect(org).to.include({ EKS_RUNTIME_MONITORING: "ALL", RUNTIME_MONITORING: "NONE" });
+        const order = ofType(rs, T.feature).map(r => r.inputs.name);
+        expect(order.indexOf("EKS_RUNTIME_MONITORING")).to.be.lessThan(order.indexOf("RUNTIME_MONITORING"));
     });
 
     it("refuses RUNTIME_MONITORING and EKS_RUNTIME_MONITORING together before declaring anything", async () => {
