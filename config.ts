@@ -382,7 +382,7 @@ function parseSiem(value: unknown, security: AccountConfig | undefined, issues: 
     const availabilityZoneCount = num(v.availabilityZoneCount ?? (zoneAwareness ? 2 : 1), `${at}.availabilityZoneCount`, issues, { min: 1, max: 3, integer: true, hint: "2 or 3 with zone awareness" }) ?? 1;
     if (zoneAwareness && availabilityZoneCount < 2) issues.add(`${at}.availabilityZoneCount`, "must be 2 or 3 with zoneAwareness", "set availabilityZoneCount: 2 or 3");
     if (zoneAwareness && instanceCount % availabilityZoneCount !== 0) issues.add(`${at}.instanceCount`, `${instanceCount} data nodes cannot spread evenly over ${availabilityZoneCount} zones`, `use a multiple of ${availabilityZoneCount}`);
-    const volumeSizeGb = num(v.volumeSizeGb ?? 20, `${at}.volumeSizeGb`, issues, { min: 10, max: 24576, integer: true, hint: "gp3 GiB per data node" }) ?? 20;
+    const volumeSizeGb = num(v.volumeSizeGb ?? 20, `${at}.volumeSizeGb`, issues, { min: 10, max: 16384, integer: true, hint: "gp3 GiB per data node" }) ?? 20;
     const retentionDays = num(v.retentionDays ?? 90, `${at}.retentionDays`, issues, { min: 1, max: 3650, integer: true, hint: "days before the ISM policy deletes an index" }) ?? 90;
     const adminRoleArn = v.adminRoleArn === undefined
         ? security?.roleArn ?? ""

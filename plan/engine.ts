@@ -257,8 +257,9 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
 }
 
 function urnFor(parent: string | undefined, type: string, name: string, opts: RunOptions): string {
+    // Exactly as the SDK's MockMonitor builds it: only the parent's own type qualifies the child's.
     let qualified = type;
-    if (parent) qualified = `${parent.split("::")[2]}$${type}`;
+    if (parent) qualified = `${parent.split("::")[2].split("$").pop()}$${type}`;
     return `urn:pulumi:${opts.stack ?? "test"}::${opts.project ?? "guardpost"}::${qualified}::${name}`;
 }
 

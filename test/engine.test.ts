@@ -70,3 +70,18 @@ describe("mock engine dependencies", () => {
         expect(pab.propertyDependencies.bucket).to.deep.equal([bucket.urn]);
     });
 });
+
+describe("mock engine nesting", () => {
+    it("keeps grandchildren under their own parent component, matching the SDK's URNs", async () => {
+        const { resources } = await runMocked(() => {
+            const p = testProvider("111111111111", "us-east-1");
+            const outer = new pulumi.ComponentResource("guardpost:test:Outer", "outer", {}, { provider: p });
+            const inner = new pulumi.ComponentResource("guardpost:test:Inner", "inner", {}, { parent: outer });
+            new aws.sqs.Queue("q", {}, { parent: inner });
+        });
+        const inner = resources.find(r => r.type === "guardpost:test:Inner")!;
+        const q = resources.find(r => r.type === "aws:sqs/queue:Queue")!;
+        expect(q.parent).to.equal(inner.urn);
+        expect(q.provider).to.include({ account: "111111111111", region: "us-east-1" });
+    });
+});
