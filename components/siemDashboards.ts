@@ -1,0 +1,163 @@
+import { indexPattern, LOG_KINDS, LogKind } from "./siemTemplates";
+
+/**
+ * OpenSearch Dashboards saved objects (index patterns, the CloudTrail visualizations and dashboard) and
+ * the CloudTrail anomaly detector, as plain data. Saved-object ids are fixed so that references survive
+ * redeploys and re-imports overwrite instead of duplicating.
+ */
+
+export interface SavedObject {
+    objectType: "index-pattern" | "visualization" | "dashboard";
+    objectId: string;
+    attributes: Record<string, unknown>;
+    references: Array<{ name: string; type: string; id: string }>;
+}
+
+export function indexPatternId(kind: LogKind): string {
+    return `guardpost-${kind}`;
+}
+
+export function indexPatterns(): SavedObject[] {
+    return LOG_KINDS.map(kind => ({
+        objectType: "index-pattern",
+        objectId: indexPatternId(kind),
+        attributes: { title: indexPattern(kind), timeFieldName: "@timestamp" },
+        references: [],
+    }));
+}
+
+const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
+
+function searchSource(): { searchSourceJSON: string } {
+    return { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [], indexRefName: INDEX_REF }) };
+}
+
+function visualization(id: string, title: string, visState: Record<string, unknown>, withIndex = true): SavedObject {
+    return {
+        objectType: "visualization",
+        objectId: id,
+        attributes: {
+            title,
+            description: "Managed by guardpost; changes are overwritten on the next deploy.",
+            version: 1,
+            uiStateJSON: "{}",
+            visState: JSON.stringify({ title, ...visState }),
+            kibanaSavedObjectMeta: withIndex ? searchSource() : { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [] }) },
+        },
+        references: withIndex ? [{ name: INDEX_REF, type: "index-pattern", id: indexPatternId("cloudtrail") }] : [],
+    };
+}
+
+const count = { id: "1", enabled: true, type: "count", schema: "metric", params: {} };
+
+function termsBar(field: string, size: number): Record<string, unknown> {
+    return {
+        type: "horizontal_bar",
+        params: { addLegend: false, addTooltip: true, type: "histogram" },
+        aggs: [count, { id: "2", enabled: true, type: "terms", schema: "segment",
+            params: { field, size, order: "desc", orderBy: "1", otherBucket: false, missingBucket: false } }],
+    };
+}
+
+/**
+ * Hour of day is not a field, and a scripted index-pattern field would replace the pattern's field list;
+ * a Vega visualization computes it in its own query (UTC hours), so the index pattern stays plain.
+ */
+function hourOfDaySpec(): string {
+    return JSON.stringify({
+        $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+        title: "CloudTrail events per hour of day (UTC)",
+        data: {
+            url: {
+                index: indexPattern("cloudtrail"),
+                body: {
+                    size: 0,
+                    query: { bool: { filter: [{ range: { "@timestamp": { "%timefilter%": true } } }] } },
+                    aggs: { hours: { terms: { script: { source: "doc['@timestamp'].value.getHour()", lang: "painless" }, size: 24, order: { _key: "asc" } } } },
+                },
+            },
+            format: { property: "aggregations.hours.buckets" },
+        },
+        mark: "bar",
+        encoding: {
+            x: { field: "key", type: "ordinal", title: "hour (UTC)" },
+            y: { field: "doc_count", type: "quantitative", title: "events" },
+        },
+    }, null, 2);
+}
+
+export const CLOUDTRAIL_VISUALIZATIONS = {
+    hourOfDay: "guardpost-cloudtrail-hour-of-day",
+    map: "guardpost-cloudtrail-source-map",
+    errors: "guardpost-cloudtrail-top-errors",
+    users: "guardpost-cloudtrail-top-users",
+};
+
+/** The four CloudTrail visualizations: when, from where, what failed, who. */
+export function cloudtrailVisualizations(): SavedObject[] {
+    return [
+        visualization(CLOUDTRAIL_VISUALIZATIONS.hourOfDay, "CloudTrail: events per hour of day", { type: "vega", params: { spec: hourOfDaySpec() }, aggs: [] }, false),
+        visualization(CLOUDTRAIL_VISUALIZATIONS.map, "CloudTrail: source locations", {
+            type: "tile_map",
+            params: { mapType: "Scaled Circle Markers", isDesaturated: true, addTooltip: true, heatClusterSize: 1.5, mapZoom: 2, mapCenter: [20, 0], wms: { enabled: false } },
+            aggs: [count, { id: "2", enabled: true, type: "geohash_grid", schema: "segment", params: { field: "geo.location", autoPrecision: true, precision: 2, useGeocentroid: true, isFilteredByCollar: true } }],
+        }),
+        visualization(CLOUDTRAIL_VISUALIZATIONS.errors, "CloudTrail: top error codes", termsBar("errorCode", 15)),
+        visualization(CLOUDTRAIL_VISUALIZATIONS.users, "CloudTrail: top callers (userIdentity.arn)", termsBar("userIdentity.arn", 15)),
+    ];
+}
+
+export const CLOUDTRAIL_DASHBOARD_ID = "guardpost-cloudtrail";
+
+export function cloudtrailDashboard(): SavedObject {
+    const ids = Object.values(CLOUDTRAIL_VISUALIZATIONS);
+    const panels = ids.map((_, i) => ({
+        version: "2.0.0",
+        gridData: { x: (i % 2) * 24, y: Math.floor(i / 2) * 15, w: 24, h: 15, i: String(i + 1) },
+        panelIndex: String(i + 1),
+        embeddableConfig: {},
+        panelRefName: `panel_${i}`,
+    }));
+    return {
+        objectType: "dashboard",
+        objectId: CLOUDTRAIL_DASHBOARD_ID,
+        attributes: {
+            title: "guardpost: CloudTrail",
+            description: "When, from where, what failed and who — across every account. Managed by guardpost.",
+            hits: 0,
+            version: 1,
+            timeRestore: true,
+            timeFrom: "now-7d",
+            timeTo: "now",
+            refreshInterval: { pause: true, value: 0 },
+            optionsJSON: JSON.stringify({ useMargins: true, hidePanelTitles: false }),
+            panelsJSON: JSON.stringify(panels),
+            kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [] }) },
+        },
+        references: ids.map((id, i) => ({ name: `panel_${i}`, type: "visualization", id })),
+    };
+}
+
+export const DETECTOR_NAME = "guardpost-cloudtrail-callers";
+
+/**
+ * Population analysis of CloudTrail callers: events per `userIdentity.arn` every 10 minutes, so one
+ * principal suddenly far busier than its own history stands out. The 15-minute window delay covers
+ * CloudTrail's delivery latency, so the detector does not read buckets that are still filling.
+ */
+export function cloudtrailDetector(): { name: string; [k: string]: unknown } {
+    return {
+        name: DETECTOR_NAME,
+        description: "guardpost: unusual CloudTrail activity per principal (events per userIdentity.arn)",
+        time_field: "@timestamp",
+        indices: [indexPattern("cloudtrail")],
+        category_field: ["userIdentity.arn"],
+        feature_attributes: [{
+            feature_name: "events",
+            feature_enabled: true,
+            aggregation_query: { events: { value_count: { field: "eventName" } } },
+        }],
+        detection_interval: { period: { interval: 10, unit: "Minutes" } },
+        window_delay: { period: { interval: 15, unit: "Minutes" } },
+    };
+}

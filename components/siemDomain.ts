@@ -1,0 +1,203 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AnomalyDetector } from "../dynamic/anomalyDetector";
+import { AuditConfig } from "../dynamic/auditConfig";
+import { DashboardsObject } from "../dynamic/dashboards";
+import { IndexBootstrap } from "../dynamic/indexBootstrap";
+import { IndexTemplate } from "../dynamic/indexTemplate";
+import { IsmPolicy } from "../dynamic/ismPolicy";
+import type { RetryOptions } from "../dynamic/opensearchClient";
+import { OpenSearchRole } from "../dynamic/role";
+import { OpenSearchRoleMapping } from "../dynamic/roleMapping";
+import { cloudtrailDashboard, cloudtrailDetector, cloudtrailVisualizations, indexPatterns, SavedObject } from "./siemDashboards";
+import {
+    clusterSettings, DEFAULT_RETENTION_DAYS, domainAccessPolicy, engineMinor, LOG_TYPES, logResourcePolicy,
+    requireRoleArn, siemKeyPolicy, SiemSizing, TLS_POLICY, validateCidrs, validateDomainName, validateRetention, validateSizing,
+} from "./siemPolicies";
+import {
+    auditSettings, CLOUDTRAIL_BOOTSTRAP_DOCUMENT, indexTemplate, ISM_POLICY_ID, LOG_KINDS, retentionPolicy, WRITER_ROLE, writerRole,
+} from "./siemTemplates";
+
+export interface SiemDomainArgs {
+    /** Domain name (3–28: lower-case letters, digits, '-'); default: the component name. */
+    domainName?: string;
+    /** OpenSearch 2.x engine, e.g. `OpenSearch_2.13`. From 2.7 CloudTrail's type-unstable fields are `flat_object`. */
+    engineVersion: string;
+    /** Data nodes, dedicated masters, zone awareness and gp3 storage (dev small, prod highly available). */
+    sizing: SiemSizing;
+    /** Days an index lives before ISM deletes it. Default 90. */
+    retentionDays?: number;
+    /** IAM role of the people who use Dashboards; mapped to all_access + security_manager (merged, not owned). */
+    adminRoleArn: string;
+    /**
+     * Every log writer role of every account (CloudTrail shipper, Firehose roles). They get the domain
+     * policy's write verbs and the FGAC role `guardpost_log_writer` — never all_access.
+     */
+    writerRoleArns: pulumi.Input<string>[];
+    /** Optional IP allow-list (CIDRs) for the admin role, i.e. for Dashboards users. */
+    allowedCidrs?: string[];
+    /**
+     * Role that runs `pulumi up` in this account. It is the FGAC master user (so AWS maps it to all_access
+     * and security_manager before anything else runs) and the role the dynamic providers assume to sign.
+     */
+    deployerRoleArn: string;
+    /** Region of the domain, for SigV4 signing; default: the provider's region. */
+    region?: pulumi.Input<string>;
+    /** Days to keep the domain's own logs (audit, slow, error) in CloudWatch. Default 365. */
+    domainLogRetentionDays?: number;
+    /** Backoff bounds for the dynamic providers while the domain is processing; defaults suit a real domain. */
+    providerRetry?: RetryOptions;
+}
+
+export const SIEM_DOMAIN_TYPE = "guardpost:siem:SiemDomain";
+
+/** Throws on arguments that would deploy a weaker or broken domain; runs before anything is registered. */
+export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
+    validateDomainName(args.domainName ?? name);
+    engineMinor(args.engineVersion);
+    validateSizing(args.sizing);
+    validateRetention(args.retentionDays ?? DEFAULT_RETENTION_DAYS);
+    requireRoleArn("adminRoleArn", args.adminRoleArn);
+    requireRoleArn("deployerRoleArn", args.deployerRoleArn);
+    if (!Array.isArray(args.writerRoleArns)) throw new Error("SiemDomain: writerRoleArns must be a list (it may be empty)");
+    args.writerRoleArns.forEach((a, i) => { if (typeof a === "string") requireRoleArn(`writerRoleArns[${i}]`, a); });
+    validateCidrs(args.allowedCidrs ?? []);
+}
+
+/**
+ * The SIEM: one OpenSearch domain that receives every account's security logs, secure by default
+ * and completely configured by `pulumi up`.
+ *
+ * Order on a fresh domain (for the README): domain → access policy → (FGAC) audit logging, writer role and mappings,
+ * index templates and the ISM policy → today's `cloudtrail-` index bootstrapped from its template, with
+ * one marker document (`eventName: GuardpostSiemBootstrap`) when no CloudTrail document exists yet,
+ * because the anomaly-detection plugin refuses to create a detector over indices without documents →
+ * Dashboards index patterns, visualizations, dashboard → the anomaly detector, created and started.
+ * The marker document is deleted with the stack, or by ISM with its index.
+ */
+export class SiemDomain extends pulumi.ComponentResource {
+    /** `https://` URL of the domain's REST endpoint (what shippers get as OPENSEARCH_ENDPOINT). */
+    declare readonly endpoint: pulumi.Output<string>;
+    declare readonly dashboardsUrl: pulumi.Output<string>;
+    declare readonly domainArn: pulumi.Output<string>;
+    declare readonly domainName: pulumi.Output<string>;
+    /** FGAC role mappings the writer roles are in (`guardpost_log_writer`). */
+    declare readonly writerRoleMappingNames: pulumi.Output<string[]>;
+    declare readonly kmsKeyArn: pulumi.Output<string>;
+
+    constructor(name: string, args: SiemDomainArgs, opts?: pulumi.ComponentResourceOptions) {
+        validateSiemArgs(name, args);
+        super(SIEM_DOMAIN_TYPE, name, {}, opts);
+        // Plain locals only below: apply callbacks must not capture `this` or `args`.
+        const domainName = args.domainName ?? name;
+        const minor = engineMinor(args.engineVersion);
+        const retentionDays = args.retentionDays ?? DEFAULT_RETENTION_DAYS;
+        const adminRoleArn = args.adminRoleArn;
+        const deployerRoleArn = args.deployerRoleArn;
+        const allowedCidrs = args.allowedCidrs ?? [];
+        const writerRoleArns = pulumi.all(args.writerRoleArns);
+        const parent = { parent: this };
+
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const partition = aws.getPartitionOutput({}, parent).partition;
+        const providerRegion = aws.getRegionOutput({}, parent).region;
+        const region = args.region ? pulumi.output(args.region) : providerRegion;
+        const logGroupPrefix = `/aws/opensearch/${domainName}/`;
+
+        const key = new aws.kms.Key(`${name}-key`, {
+            description: `guardpost SIEM ${domainName}: domain storage and its CloudWatch log groups`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: pulumi.all([partition, account, providerRegion]).apply(([p, a, r]) =>
+                JSON.stringify(siemKeyPolicy({ partition: p, account: a, region: r, logGroupPrefix }))),
+        }, parent);
+        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/guardpost-siem-${domainName}`, targetKeyId: key.keyId }, parent);
+
+        const logGroups = LOG_TYPES.map(logType => new aws.cloudwatch.LogGroup(`${name}-${logType.toLowerCase().replace(/_/g, "-")}`, {
+            name: `${logGroupPrefix}${logType.toLowerCase()}`,
+            retentionInDays: args.domainLogRetentionDays ?? 365,
+            kmsKeyId: key.arn,
+        }, parent));
+        const domainArn = pulumi.interpolate`arn:${partition}:es:${providerRegion}:${account}:domain/${domainName}`;
+        const logPolicy = new aws.cloudwatch.LogResourcePolicy(`${name}-logs`, {
+            policyName: `guardpost-opensearch-${domainName}`,
+            policyDocument: pulumi.all([pulumi.all(logGroups.map(g => g.arn)), account, domainArn]).apply(([arns, a, d]) =>
+                JSON.stringify(logResourcePolicy({ logGroupArns: arns, account: a, domainArn: d }))),
+        }, parent);
+
+        const { clusterConfig, ebsOptions } = clusterSettings(args.sizing);
+        const domain = new aws.opensearch.Domain(`${name}-domain`, {
+            domainName,
+            engineVersion: args.engineVersion,
+            clusterConfig,
+            ebsOptions,
+            encryptAtRest: { enabled: true, kmsKeyId: key.arn },
+            nodeToNodeEncryption: { enabled: true },
+            domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: TLS_POLICY },
+            advancedSecurityOptions: {
+                enabled: true,
+                anonymousAuthEnabled: false,
+                // IAM master role: no internal user database, so no master password in config or state.
+                internalUserDatabaseEnabled: false,
+                masterUserOptions: { masterUserArn: deployerRoleArn },
+            },
+            logPublishingOptions: LOG_TYPES.map((logType, i) => ({ logType, cloudwatchLogGroupArn: logGroups[i].arn, enabled: true })),
+            advancedOptions: { "rest.action.multi.allow_explicit_index": "true" },
+            softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
+        }, { ...parent, dependsOn: [logPolicy] });
+
+        const accessPolicy = new aws.opensearch.DomainPolicy(`${name}-access`, {
+            domainName: domain.domainName,
+            accessPolicies: pulumi.all([domain.arn, writerRoleArns]).apply(([arn, writers]) =>
+                JSON.stringify(domainAccessPolicy({ domainArn: arn, adminRoleArn, deployerRoleArn, writerRoleArns: writers, allowedCidrs }))),
+        }, parent);
+
+        // Everything below talks to the domain itself, signed as the deployer role (the master user).
+        const conn = { endpoint: domain.endpoint, region, roleArn: deployerRoleArn, retry: args.providerRetry };
+        const afterPolicy = { ...parent, dependsOn: [accessPolicy] };
+
+        // Audit logs take two steps: the domain publishes AUDIT_LOGS (above), the security plugin must log.
+        new AuditConfig(`${name}-audit`, { ...conn, settings: auditSettings() }, afterPolicy);
+        const role = new OpenSearchRole(`${name}-writer-role`, { ...conn, name: WRITER_ROLE, ...writerRole(),
+            description: "guardpost log writers: bulk-write and create the daily log indices, nothing else" }, afterPolicy);
+        const writerMapping = new OpenSearchRoleMapping(`${name}-writer-mapping`, {
+            ...conn, role: WRITER_ROLE, mode: "own",
+            backendRoles: writerRoleArns.apply(arns => [...new Set(arns.map((a, i) => requireRoleArn(`writerRoleArns[${i}]`, a)))].sort()),
+            description: "guardpost log writer roles of every account",
+        }, { ...parent, dependsOn: [role] });
+        for (const builtIn of ["all_access", "security_manager"]) {
+            new OpenSearchRoleMapping(`${name}-admin-${builtIn.replace(/_/g, "-")}`, {
+                ...conn, role: builtIn, mode: "merge", backendRoles: [adminRoleArn],
+            }, afterPolicy);
+        }
+
+        const templates = LOG_KINDS.map(kind => new IndexTemplate(`${name}-template-${kind}`, {
+            ...conn, name: `guardpost-${kind}`, body: indexTemplate(kind, minor),
+        }, afterPolicy));
+        const ism = new IsmPolicy(`${name}-retention`, { ...conn, policyId: ISM_POLICY_ID, policy: retentionPolicy(retentionDays) }, afterPolicy);
+        const bootstrap = new IndexBootstrap(`${name}-bootstrap-cloudtrail`, {
+            ...conn, indexPrefix: "cloudtrail-", timeField: "@timestamp", document: CLOUDTRAIL_BOOTSTRAP_DOCUMENT,
+        }, { ...parent, dependsOn: [...templates, ism] });
+
+        const saved = (o: SavedObject, dependsOn: pulumi.Resource[]) => new DashboardsObject(`${name}-${o.objectType}-${o.objectId}`, {
+            ...conn, objectType: o.objectType, objectId: o.objectId, attributes: o.attributes, references: o.references,
+        }, { ...parent, dependsOn: [accessPolicy, ...dependsOn] });
+        const patterns = indexPatterns().map(o => saved(o, []));
+        const visualizations = cloudtrailVisualizations().map(o => saved(o, patterns));
+        saved(cloudtrailDashboard(), visualizations);
+
+        new AnomalyDetector(`${name}-detector-cloudtrail`, { ...conn, detector: cloudtrailDetector(), start: true }, { ...parent, dependsOn: [bootstrap] });
+
+        this.endpoint = pulumi.interpolate`https://${domain.endpoint}`;
+        this.dashboardsUrl = pulumi.interpolate`https://${domain.dashboardEndpoint}`;
+        this.domainArn = domain.arn;
+        this.domainName = domain.domainName;
+        this.writerRoleMappingNames = writerMapping.role.apply(r => [r]);
+        this.kmsKeyArn = key.arn;
+        this.registerOutputs({
+            endpoint: this.endpoint, dashboardsUrl: this.dashboardsUrl, domainArn: this.domainArn,
+            writerRoleMappingNames: this.writerRoleMappingNames, kmsKeyArn: this.kmsKeyArn,
+        });
+    }
+}
+

@@ -1,0 +1,168 @@
+/**
+ * What the SIEM domain holds, as plain data: index templates per log type, the ISM retention policy and
+ * the least-privilege writer role. Field names follow what guardpost's shippers write (`functions/`).
+ */
+
+export const LOG_KINDS = ["cloudtrail", "vpcflow", "waf", "dns", "securityhub"] as const;
+export type LogKind = (typeof LOG_KINDS)[number];
+
+/** `<kind>-*`: the daily indices `<kind>-YYYY.MM.DD` the shippers write. */
+export function indexPattern(kind: LogKind): string {
+    return `${kind}-*`;
+}
+
+export const WRITER_ROLE = "guardpost_log_writer";
+export const TEMPLATE_PRIORITY = 100;
+
+/** Raised from 1000: CloudTrail and Security Hub documents carry many distinct fields across services. */
+export const TOTAL_FIELDS_LIMIT: Record<LogKind, number> = { cloudtrail: 3000, vpcflow: 1000, waf: 2000, dns: 1000, securityhub: 3000 };
+
+const keyword = { type: "keyword" };
+const date = { type: "date" };
+/** Some "IP" fields hold host names (`AWS Internal`, `signin.amazonaws.com`): keep the document, skip the value. */
+const ip = { type: "ip", ignore_malformed: true };
+const long = { type: "long" };
+
+/**
+ * Fields whose type differs from one event to the next (CloudTrail `requestParameters`: an object for one
+ * API, a string or list for another). `flat_object` (OpenSearch 2.7+) keeps their leaves searchable as
+ * keywords without adding mappings; before 2.7 they are stored but not indexed.
+ */
+export function unstableObject(engineMinor: number): object {
+    return engineMinor >= 7 ? { type: "flat_object" } : { type: "object", enabled: false };
+}
+
+const geo = { properties: { location: { type: "geo_point" }, asn: long, country_iso_code: keyword, city_name: keyword, as_org: keyword } };
+
+function kindProperties(kind: LogKind, engineMinor: number): Record<string, unknown> {
+    const unstable = unstableObject(engineMinor);
+    switch (kind) {
+        case "cloudtrail":
+            return {
+                eventTime: date, eventName: keyword, eventSource: keyword, errorCode: keyword, errorMessage: { type: "text" },
+                awsRegion: keyword, recipientAccountId: keyword, sourceIPAddress: ip, userAgent: keyword, readOnly: { type: "boolean" },
+                userIdentity: { properties: { arn: keyword, type: keyword, accountId: keyword, principalId: keyword, accessKeyId: keyword } },
+                requestParameters: unstable, responseElements: unstable, additionalEventData: unstable, serviceEventDetails: unstable,
+                cloud: { properties: { account: { properties: { id: keyword } }, region: keyword } },
+                geo,
+            };
+        case "vpcflow":
+            return {
+                srcaddr: ip, dstaddr: ip, pkt_srcaddr: ip, pkt_dstaddr: ip, srcport: long, dstport: long, protocol: long,
+                packets: long, bytes: long, start: long, end: long, action: keyword, log_status: keyword, account_id: keyword,
+                interface_id: keyword, vpc_id: keyword, subnet_id: keyword, instance_id: keyword,
+            };
+        case "waf":
+            return {
+                timestamp: { type: "date", format: "epoch_millis" }, action: keyword, terminatingRuleId: keyword, webaclId: keyword,
+                httpSourceName: keyword, httpSourceId: keyword,
+                httpRequest: { properties: { clientIp: ip, country: keyword, uri: keyword, httpMethod: keyword, host: keyword } },
+                ruleGroupList: unstable, nonTerminatingMatchingRules: unstable, terminatingRuleMatchDetails: unstable, rateBasedRuleList: unstable,
+                geo,
+            };
+        case "dns":
+            return {
+                query_timestamp: date, query_name: keyword, query_type: keyword, query_class: keyword, rcode: keyword,
+                srcaddr: ip, srcport: long, account_id: keyword, region: keyword, vpc_id: keyword, answers: unstable,
+            };
+        case "securityhub":
+            return {
+                Id: keyword, AwsAccountId: keyword, GeneratorId: keyword, Title: { type: "text", fields: { keyword: { type: "keyword", ignore_above: 1024 } } },
+                CreatedAt: date, UpdatedAt: date, FirstObservedAt: date, LastObservedAt: date,
+                Severity: { properties: { Label: keyword, Normalized: long } },
+                Compliance: { properties: { Status: keyword } }, Workflow: { properties: { Status: keyword } }, RecordState: keyword,
+                ProductFields: unstable, UserDefinedFields: unstable, FindingProviderFields: unstable,
+                Resources: { properties: { Type: keyword, Id: keyword, Region: keyword, Details: unstable } },
+            };
+    }
+}
+
+/**
+ * The composable template for one log type: `@timestamp` as date, explicit types for the fields
+ * dashboards and detectors aggregate on, every other string a keyword (not text + keyword), date
+ * detection off (a string that looks like a date once must not fix the field's type), and a raised
+ * total-fields limit.
+ */
+export function indexTemplate(kind: LogKind, engineMinor: number): { index_patterns: string[]; priority: number; template: any; _meta: any } {
+    return {
+        index_patterns: [indexPattern(kind)],
+        priority: TEMPLATE_PRIORITY,
+        template: {
+            settings: {
+                index: {
+                    mapping: { total_fields: { limit: TOTAL_FIELDS_LIMIT[kind] } },
+                    number_of_shards: 1,
+                    refresh_interval: "30s",
+                },
+            },
+            mappings: {
+                date_detection: false,
+                dynamic_templates: [{ strings_as_keywords: { match_mapping_type: "string", mapping: { type: "keyword", ignore_above: 1024 } } }],
+                properties: { "@timestamp": date, ...kindProperties(kind, engineMinor) },
+            },
+        },
+        _meta: { managed_by: "guardpost", kind },
+    };
+}
+
+export const ISM_POLICY_ID = "guardpost-log-retention";
+
+/** Deletes every log index `retentionDays` after creation; attached to new indices by `ism_template`. */
+export function retentionPolicy(retentionDays: number): object {
+    return {
+        description: `guardpost: delete security-log indices ${retentionDays} days after creation`,
+        default_state: "hot",
+        states: [
+            { name: "hot", actions: [], transitions: [{ state_name: "delete", conditions: { min_index_age: `${retentionDays}d` } }] },
+            { name: "delete", actions: [{ retry: { count: 3, backoff: "exponential", delay: "1m" }, delete: {} }], transitions: [] },
+        ],
+        ism_template: [{ index_patterns: LOG_KINDS.map(indexPattern), priority: TEMPLATE_PRIORITY }],
+    };
+}
+
+/**
+ * `guardpost_log_writer`: bulk-write and create the daily indices of the log types, nothing else — no
+ * read, no delete, no other index. `cluster_monitor` is for Firehose, which checks the cluster before
+ * delivering; `cluster_composite_ops` carries the cluster-level `indices:data/write/bulk` of `_bulk`.
+ */
+export function writerRole(): { clusterPermissions: string[]; indexPermissions: Array<{ index_patterns: string[]; allowed_actions: string[] }> } {
+    return {
+        clusterPermissions: ["cluster_composite_ops", "cluster_monitor", "indices:data/write/bulk"],
+        indexPermissions: [{
+            index_patterns: LOG_KINDS.map(indexPattern),
+            allowed_actions: ["indices:data/write/bulk*", "indices:data/write/index", "indices:admin/create", "indices:admin/mapping/put"],
+        }],
+    };
+}
+
+/** The marker document that lets the anomaly detector be created on a fresh domain (see SiemDomain). */
+export const CLOUDTRAIL_BOOTSTRAP_DOCUMENT = {
+    eventVersion: "1.08",
+    eventSource: "guardpost.siem",
+    eventName: "GuardpostSiemBootstrap",
+    eventType: "GuardpostInternal",
+    readOnly: true,
+    userIdentity: { type: "GuardpostBootstrap", arn: "guardpost:bootstrap" },
+};
+
+/**
+ * Security-plugin audit logging (published to the AUDIT_LOGS log group): failed logins, missing
+ * privileges, bad headers and every change to the security configuration (who edited a role mapping) —
+ * but not every successful request, which for log writers would be one event per bulk call, and never
+ * request bodies, which hold the log data itself.
+ */
+export function auditSettings(): Record<string, unknown> {
+    return {
+        enabled: true,
+        audit: {
+            enable_rest: true,
+            enable_transport: false,
+            disabled_rest_categories: ["AUTHENTICATED", "GRANTED_PRIVILEGES"],
+            disabled_transport_categories: ["AUTHENTICATED", "GRANTED_PRIVILEGES"],
+            log_request_body: false,
+            resolve_bulk_requests: false,
+            exclude_sensitive_headers: true,
+        },
+        compliance: { enabled: true, internal_config: true, external_config: false, read_metadata_only: true, write_metadata_only: true },
+    };
+}

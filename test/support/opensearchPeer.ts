@@ -1,0 +1,232 @@
+import * as http from "http";
+import { AddressInfo } from "net";
+import {
+    bulk, catIndices, IndexState, indexApi, indexTemplateApi, ItemPredicate, osError, PeerRequest, PeerState, Reply,
+} from "./opensearchPeerIndices";
+import { adApi, dashboardsApi, ismApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
+
+/**
+ * A loopback stand-in for an Amazon OpenSearch Service domain (OpenSearch 2.x with FGAC, ISM, anomaly
+ * detection and Dashboards), shared by every guardpost test that talks to OpenSearch. It answers with the
+ * status codes and bodies the real service uses, keeps documents and mappings in memory, and lets a test
+ * script failures: whole-request failures (`failNext`), partial `_bulk` failures (`rejectItems`) and the
+ * 403 AWS returns for unsigned requests (`requireAuth("sigv4")`).
+ */
+
+export interface RecordedRequest {
+    method: string;
+    /** Path without the query string, e.g. `/_bulk`. */
+    path: string;
+    query: Record<string, string>;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+    /** Status the peer answered with. */
+    status: number;
+}
+
+export interface ScriptedResponse {
+    status: number;
+    body?: string | object;
+    contentType?: string;
+    /** Wait this long before answering (to exercise client timeouts). */
+    delayMs?: number;
+    /** Only answer a request with this method (others pass through untouched). */
+    method?: string;
+    /** Only answer a request whose path starts with this string or matches this pattern. */
+    path?: string | RegExp;
+}
+
+export interface SigV4Options {
+    /** When given, the signature itself is verified against these credentials, not just its shape. */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface OpenSearchPeerOptions {
+    /** Largest request body accepted before answering 413, like the domain's HTTP payload limit. Default 10 MiB. */
+    maxBodyBytes?: number;
+    /** Backend roles (IAM ARNs) that FGAC maps to all_access and security_manager at the start. */
+    masterBackendRoles?: string[];
+    /** Reported as `version.number` by `GET /`. Default 2.13.0. */
+    version?: string;
+    /** Audit config fields (JSON pointers under `config`, e.g. `/compliance/internal_config`) a PUT may not change. */
+    auditReadonly?: string[];
+}
+
+const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
+
+function safeDecode(p: string): string {
+    try { return decodeURIComponent(p); } catch { return p; }
+}
+
+/** Re-signs the request as received (signed headers only) and compares, the way AWS checks SigV4. */
+function signatureMatches(req: http.IncomingMessage, body: string, creds: { accessKeyId: string; secretAccessKey: string }): boolean {
+    const auth = String(req.headers.authorization);
+    const [, accessKeyId, , region, service] = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth) ?? [];
+    const signedHeaders = /SignedHeaders=([^,\s]+)/.exec(auth)?.[1].split(";") ?? [];
+    if (accessKeyId !== creds.accessKeyId) return false;
+    const headers: Record<string, string> = {};
+    for (const h of signedHeaders) headers[h] = String(req.headers[h] ?? "");
+    const aws4 = require("aws4");
+    const signer = new aws4.RequestSigner({ method: req.method, host: headers.host, path: req.url, headers, body: body || undefined,
+        service, region, doNotModifyHeaders: true }, { accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: headers["x-amz-security-token"] });
+    // The signing time is the request's x-amz-date, not the moment we verify (doNotModifyHeaders skips reading it).
+    signer.datetime = headers["x-amz-date"];
+    return signer.sign().headers.Authorization === auth;
+}
+
+export class OpenSearchPeer {
+    readonly requests: RecordedRequest[] = [];
+    private readonly state: PeerState;
+    private readonly plugins: PluginState;
+    private readonly scripted: ScriptedResponse[] = [];
+    private auth: "sigv4" | "none" = "none";
+    private sigv4: SigV4Options = {};
+    private readonly maxBody: number;
+
+    private constructor(private readonly server: http.Server, readonly url: string, opts: OpenSearchPeerOptions) {
+        this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+        this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), onIndexCreated: [] };
+        this.plugins = newPluginState(this.state, opts.masterBackendRoles ?? [], opts.auditReadonly ?? []);
+    }
+
+    static async start(opts: OpenSearchPeerOptions = {}): Promise<OpenSearchPeer> {
+        let peer: OpenSearchPeer | undefined;
+        const server = http.createServer((req, res) => { void peer!.handle(req, res); });
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(0, "127.0.0.1", () => resolve());
+        });
+        const { port } = server.address() as AddressInfo;
+        peer = new OpenSearchPeer(server, `http://127.0.0.1:${port}`, opts);
+        return peer;
+    }
+
+    close(): Promise<void> {
+        this.server.closeAllConnections();
+        return new Promise(resolve => this.server.close(() => resolve()));
+    }
+
+    /** `_id` → `_source` of every document in `index` (empty when the index does not exist). */
+    docs(index: string): Map<string, any> {
+        const ix = this.state.indices.get(index);
+        return new Map([...(ix?.docs ?? new Map())].map(([id, d]) => [id, d.source]));
+    }
+
+    indices(): string[] {
+        return [...this.state.indices.keys()].sort();
+    }
+
+    /** Mappings, settings and the template an index was created from, for assertions. */
+    index(name: string): IndexState | undefined {
+        return this.state.indices.get(name);
+    }
+
+    /** Read-only views of plugin state, for assertions. */
+    get security() { return { roles: this.plugins.roles, rolesMapping: this.plugins.rolesMapping, audit: this.plugins.audit }; }
+    get ism() { return { policies: this.plugins.ismPolicies, managed: this.plugins.ismManaged }; }
+    get savedObjects() { return this.plugins.savedObjects; }
+    get detectors() { return this.plugins.detectors; }
+    get templates() { return this.state.templates; }
+
+    /** Answers the next `n` requests with `response` (in order, after any already queued). */
+    failNext(n: number, response: ScriptedResponse): void {
+        for (let i = 0; i < n; i++) this.scripted.push(response);
+    }
+
+    /** Fails individual `_bulk` index/create items for which `predicate` returns an error; `undefined` clears it. */
+    rejectItems(predicate: ItemPredicate | undefined): void {
+        this.state.rejectItem = predicate;
+    }
+
+    requireAuth(mode: "sigv4" | "none", opts: SigV4Options = {}): void {
+        this.auth = mode;
+        this.sigv4 = opts;
+    }
+
+    /** Every recorded request with this method whose path starts with `pathPrefix`, oldest first. */
+    requestsTo(method: string, pathPrefix: string): RecordedRequest[] {
+        return this.requests.filter(r => r.method === method && r.path.startsWith(pathPrefix));
+    }
+
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        // Read (and drop) an oversized body to the end so the client sees the 413, not a reset socket.
+        for await (const chunk of req) {
+            size += (chunk as Buffer).length;
+            if (size <= this.maxBody) chunks.push(chunk as Buffer);
+        }
+        const url = new URL(req.url ?? "/", "http://peer");
+        const record: RecordedRequest = {
+            method: req.method ?? "GET", path: safeDecode(url.pathname), query: Object.fromEntries(url.searchParams),
+            headers: req.headers, body: size > this.maxBody ? "" : Buffer.concat(chunks).toString("utf8"), status: 0,
+        };
+        this.requests.push(record);
+        let reply: Reply;
+        let delay = 0;
+        const at = this.scripted.findIndex(s => (!s.method || s.method === record.method) &&
+            (!s.path || (typeof s.path === "string" ? record.path.startsWith(s.path) : s.path.test(record.path))));
+        const scripted = at >= 0 ? this.scripted.splice(at, 1)[0] : undefined;
+        if (scripted) {
+            delay = scripted.delayMs ?? 0;
+            reply = { status: scripted.status, body: scripted.body, contentType: scripted.contentType };
+        } else if (size > this.maxBody) {
+            reply = { status: 413, body: { Message: `Request size exceeded ${this.maxBody} bytes` } };
+        } else if (this.auth === "sigv4" && !/^AWS4-HMAC-SHA256 Credential=\S+, ?SignedHeaders=\S+, ?Signature=[0-9a-f]{64}$/.test(String(req.headers.authorization ?? ""))) {
+            const action = `es:ESHttp${record.method[0]}${record.method.slice(1).toLowerCase()}`;
+            reply = { status: 403, body: { Message: `User: anonymous is not authorized to perform: ${action} because no resource-based policy allows the ${action} action` } };
+        } else if (this.auth === "sigv4" && this.sigv4.credentials && !signatureMatches(req, record.body, this.sigv4.credentials)) {
+            reply = { status: 403, body: { message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details." } };
+        } else {
+            try {
+                reply = this.route({ method: record.method, path: record.path, segments: record.path.split("/").filter(Boolean),
+                    query: url.searchParams, headers: req.headers, body: record.body });
+            } catch (e) {
+                reply = osError(500, "exception", `peer failure: ${(e as Error).message}`);
+            }
+        }
+        record.status = reply.status;
+        if (delay > 0) await new Promise(resolve => setTimeout(resolve, delay));
+        if (res.destroyed) return;
+        const text = reply.body === undefined ? "" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
+        res.writeHead(reply.status, {
+            "content-type": reply.contentType ?? "application/json; charset=UTF-8",
+            "content-length": Buffer.byteLength(text),
+        });
+        res.end(record.method === "HEAD" ? undefined : text);
+    }
+
+    private route(req: PeerRequest): Reply {
+        const [first, second] = req.segments;
+        let reply: Reply | undefined;
+        if (first === undefined) {
+            reply = req.method === "GET" || req.method === "HEAD" ? { status: 200, body: this.info() } : undefined;
+        } else if (first === "_bulk") {
+            reply = req.method === "POST" || req.method === "PUT" ? bulk(this.state, req) : undefined;
+        } else if (first === "_cat" && second === "indices") {
+            reply = req.method === "GET" ? catIndices(this.state, req) : undefined;
+        } else if (first === "_index_template") {
+            reply = indexTemplateApi(this.state, req);
+        } else if (first === "_plugins" && second === "_ism") {
+            reply = ismApi(this.state, this.plugins, req);
+        } else if (first === "_plugins" && second === "_security" && req.segments[2] === "api") {
+            reply = securityApi(this.plugins, req);
+        } else if (first === "_plugins" && second === "_anomaly_detection") {
+            reply = adApi(this.state, this.plugins, req);
+        } else if (first === "_dashboards") {
+            reply = dashboardsApi(this.plugins, req);
+        } else {
+            reply = indexApi(this.state, req);
+        }
+        // OpenSearch's answer for a route it has no handler for: note the string `error`.
+        return reply ?? { status: 400, body: { error: `no handler found for uri [${req.path}] and method [${req.method}]`, status: 400 } };
+    }
+
+    private info(): object {
+        return {
+            name: "peer-node", cluster_name: "123456789012:guardpost", cluster_uuid: "peer-cluster",
+            version: { distribution: "opensearch", number: this.state.version, build_type: "tar", minimum_wire_compatibility_version: "7.10.0", minimum_index_compatibility_version: "7.0.0" },
+            tagline: "The OpenSearch Project: https://opensearch.org/",
+        };
+    }
+}
