@@ -189,13 +189,18 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
     const providers = new Map<string, ProviderPlacement>();
     const pending = new Map<string, { parent?: string; provider?: string; custom: boolean; secretInputs: string[]; propertyDependencies: Record<string, string[]> }>();
     const failures: string[] = [];
+    // A failure can leave registrations (and outputs built on them) pending forever: report it promptly,
+    // after a short grace so related messages are collected too.
+    let failedSoon: () => void = () => undefined;
+    const failed = new Promise<"failed">(resolve => { failedSoon = () => setTimeout(() => resolve("failed"), 500).unref(); });
+    const fail = (message: string) => { if (failures.push(message) === 1) failedSoon(); };
 
     pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
     let ids = 0;
     await pulumi.runtime.setMocks({
         call: args => {
             // The runtime drops the message of an error thrown here, so keep it for the report.
-            try { return mockCall(args, providers); } catch (e) { failures.push((e as Error).message); throw e; }
+            try { return mockCall(args, providers); } catch (e) { fail((e as Error).message); throw e; }
         },
         newResource: args => {
             const key = `${args.type}::${args.name}`;
@@ -213,7 +218,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
                 placement = placementOf(inputs, urn);
                 providers.set(urn, placement);
             } else if (opts.requireExplicitProviders && (meta?.custom ?? args.custom) && args.type.startsWith("aws:") && !providerUrn) {
-                failures.push(`${args.type} '${args.name}' has no explicit provider (default providers are disabled)`);
+                fail(`${args.type} '${args.name}' has no explicit provider (default providers are disabled)`);
             }
             const record: MockedResource = {
                 type: args.type, name: args.name, urn, id, inputs,
@@ -242,15 +247,23 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
         return register(req, callback);
     };
 
-    const onRejection = (reason: unknown) => { failures.push(`unhandled rejection: ${describe(reason)}`); };
+    const onRejection = (reason: unknown) => { fail(`unhandled rejection: ${describe(reason)}`); };
     process.on("unhandledRejection", onRejection);
     try {
-        const outputs = await pulumi.runtime.runInPulumiStack(async () => program());
-        await drain(settings, opts.drainTimeoutSeconds ?? 60, failures, () => resources.length);
-        if (failures.length > 0) {
+        const run = async () => {
+            const result = await pulumi.runtime.runInPulumiStack(async () => program());
+            await drain(settings, opts.drainTimeoutSeconds ?? 60, failures, () => resources.length);
+            return result;
+        };
+        const outcome = await Promise.race([run(), failed]).catch((e: unknown) => {
+            // The runtime often rejects with a message-less error; what we recorded says more.
+            if (failures.length === 0) fail(describe(e) || String((e as Error)?.stack ?? e));
+            return "failed" as const;
+        });
+        if (outcome === "failed" || failures.length > 0) {
             throw new Error(`mock engine: the program failed:\n  ${failures.join("\n  ")}`);
         }
-        return { resources, outputs };
+        return { resources, outputs: outcome as Record<string, unknown> | undefined };
     } finally {
         process.off("unhandledRejection", onRejection);
     }

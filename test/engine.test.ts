@@ -85,3 +85,19 @@ describe("mock engine nesting", () => {
         expect(q.provider).to.include({ account: "111111111111", region: "us-east-1" });
     });
 });
+
+describe("mock engine failures", () => {
+    it("reports a failed invoke promptly even when stack outputs wait on it", async () => {
+        const started = Date.now();
+        let err: Error | undefined;
+        try {
+            await runMocked(() => {
+                const p = testProvider("111111111111", "us-east-1");
+                const vpc = aws.ec2.getVpcOutput({ default: true }, { provider: p });
+                return { vpcId: vpc.id };
+            }, { drainTimeoutSeconds: 30 });
+        } catch (e) { err = e as Error; }
+        expect(err?.message).to.contain("aws:ec2/getVpc:getVpc");
+        expect(Date.now() - started).to.be.below(10_000);
+    });
+});
