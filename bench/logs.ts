@@ -1,0 +1,207 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as zlib from "zlib";
+import * as maxmind from "maxmind";
+import * as pulumi from "@pulumi/pulumi";
+import { excludedPackages } from "../components/guardedFunction";
+import { SHIPPER_PACKAGES, VPCFLOW_TRANSFORM_PACKAGES, WAF_TRANSFORM_PACKAGES } from "../components/logPipeline";
+import { createCloudTrailShipperHandler, makeCloudTrailShipperHandler, openSearchBulkSend } from "../functions/cloudtrailShipper";
+import { BulkSend } from "../functions/bulk";
+import { DeadLetter } from "../functions/deadLetter";
+import { makeGeoLookup } from "../functions/geoip";
+import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, makeVpcflowTransformHandler } from "../functions/vpcflowTransform";
+import { createWafTransformHandler, makeWafTransformHandler } from "../functions/wafTransform";
+import { allCloudTrailRecords, cwlPayload, firehoseEvent, fixtureLines, GEOIP_ASN, GEOIP_CITY } from "../test/support/logFixtures";
+import { OpenSearchPeer } from "../test/support/opensearchPeer";
+
+/**
+ * `npm run bench -- logs`: throughput of the shipper and the Firehose transforms, each beside a floor
+ * measured in the same run on the same bytes, and each function's archive size. Ratios, not absolute
+ * numbers, are what compare across runs on a noisy machine.
+ */
+
+const TARGET_BYTES = 1024 * 1024;
+const ROUNDS = 5;
+const quiet = () => undefined;
+
+function timeMs(fn: () => void): number {
+    const t = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function timeMsAsync(fn: () => Promise<unknown>): Promise<number> {
+    const t = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** Median of `rounds` timings after one warm-up. */
+async function median(rounds: number, fn: () => Promise<number>): Promise<number> {
+    await fn();
+    const xs: number[] = [];
+    for (let i = 0; i < rounds; i++) xs.push(await fn());
+    xs.sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)];
+}
+
+const rate = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleString("en-US");
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
+
+/** Real fixture events repeated, each copy with a fresh eventID, until the decoded payload is ~1 MB. */
+function cloudTrailPayload(): { payload: any; events: number; decodedBytes: number } {
+    const base = allCloudTrailRecords().filter((e) => e.eventID);
+    const events: any[] = [];
+    let bytes = 0;
+    for (let i = 0; bytes < TARGET_BYTES; i++) {
+        const e = { ...base[i % base.length], eventID: `bench-${i}-${base[i % base.length].eventID}` };
+        bytes += JSON.stringify(e).length + 120;
+        events.push(e);
+    }
+    const payload = cwlPayload(events, { firstId: 38_000_000_000_000_000_000_000_000_000_000_000_000_000_000_000n });
+    return { payload, events: events.length, decodedBytes: Buffer.byteLength(JSON.stringify(payload)) };
+}
+
+async function benchShipper(peer: OpenSearchPeer): Promise<string> {
+    // The index template SiemDomain is expected to install (free-form CloudTrail objects as flat_object), so
+    // the run measures indexing rather than dynamic-mapping rejections.
+    const put = await fetch(`${peer.url}/_index_template/bench`, {
+        method: "PUT", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ index_patterns: ["ct-bench-*"], template: { mappings: { properties: {
+            requestParameters: { type: "flat_object" }, responseElements: { type: "flat_object" },
+            additionalEventData: { type: "flat_object" }, serviceEventDetails: { type: "flat_object" },
+            apiVersion: { type: "keyword" }, geo: { properties: { location: { type: "geo_point" } } },
+        } } } }),
+    });
+    if (put.status !== 200) throw new Error(`the peer refused the bench index template: HTTP ${put.status}`);
+    peer.requireAuth("sigv4");
+    const { payload, events, decodedBytes } = cloudTrailPayload();
+    const gz = zlib.gzipSync(Buffer.from(JSON.stringify(payload)));
+    const event = { awslogs: { data: gz.toString("base64") } };
+    const city = await maxmind.open<any>(GEOIP_CITY);
+    const asn = await maxmind.open<any>(GEOIP_ASN);
+    const letters: DeadLetter[] = [];
+    const handler = makeCloudTrailShipperHandler({
+        indexPrefix: "ct-bench",
+        send: openSearchBulkSend(peer.url, "us-east-1"),
+        deadLetter: { put: async (l) => { letters.push(...l); } },
+        geo: async () => makeGeoLookup(maxmind.validate, city, asn),
+        log: quiet,
+    });
+    let indexed = 0;
+    let rejected = 0;
+    const shipMs = await median(ROUNDS, () => timeMsAsync(async () => {
+        const r: any = await handler(event, { getRemainingTimeInMillis: () => 120_000 });
+        indexed = r.indexed;
+        rejected = r.deadLettered;
+    }));
+    const floorMs = await median(ROUNDS, async () => timeMs(() => { JSON.stringify(JSON.parse(zlib.gunzipSync(gz).toString("utf8"))); }));
+    // The same handler with `_bulk` answered in-process: the shipper's own share, without HTTP and the peer.
+    const allCreated: BulkSend = async (ndjson) => {
+        const n = ndjson.split("\n").length >> 1;
+        return { status: 200, body: { errors: false, items: Array.from({ length: n }, () => ({ index: { status: 201 } })) } };
+    };
+    const local = makeCloudTrailShipperHandler({ indexPrefix: "ct-bench", send: allCreated, geo: async () => makeGeoLookup(maxmind.validate, city, asn), log: quiet });
+    const localMs = await median(ROUNDS, () => timeMsAsync(() => local(event, { getRemainingTimeInMillis: () => 120_000 })));
+    return `logs: cloudtrail-shipper ${rate(events, shipMs)} events/s (${events} events, ${mb(decodedBytes)} decoded, ${kb(event.awslogs.data.length)} gzip+base64, ` +
+        `${indexed} indexed, ${rejected} dead-lettered, GeoIP on, SigV4 to the loopback peer) vs floor gunzip+JSON.parse+JSON.stringify ` +
+        `${rate(events, floorMs)} events/s -> ${(shipMs / floorMs).toFixed(1)}x the floor\n` +
+        `logs: cloudtrail-shipper ${rate(events, localMs)} events/s with _bulk answered in-process (no HTTP, no peer) -> ${(localMs / floorMs).toFixed(1)}x the floor`;
+}
+
+/** Firehose record batches of ~1 MB (the processor buffer), and the least any transform must do to them. */
+async function benchTransforms(): Promise<string[]> {
+    const lines: string[] = [];
+    const flowLine = (() => {
+        const src = fixtureLines("vpcflow", "custom_v5_service_traffic_path.log");
+        const header = src[0].split(" ");
+        const values = src[2].split(" ");
+        return DEFAULT_VPC_FLOW_FIELDS.map((f) => (header.includes(f) ? values[header.indexOf(f)] : "-")).join(" ");
+    })();
+    const waf = [...fixtureLines("waf", "aws_docs_waf_log_examples.ndjson"), ...fixtureLines("waf", "otel_waf_logs.ndjson")];
+    const city = await maxmind.open<any>(GEOIP_CITY);
+    const cases = [
+        {
+            tag: "vpcflow-transform",
+            records: (n: number) => Array.from({ length: n }, () => flowLine),
+            size: flowLine.length,
+            handler: makeVpcflowTransformHandler({ fields: [...DEFAULT_VPC_FLOW_FIELDS], log: quiet }),
+            floor: (text: string) => JSON.stringify(text.split(" ")),
+        },
+        {
+            tag: "waf-transform",
+            records: (n: number) => Array.from({ length: n }, (_v, i) => waf[i % waf.length]),
+            size: waf.reduce((a, l) => a + l.length, 0) / waf.length,
+            handler: makeWafTransformHandler({ geo: async () => makeGeoLookup(maxmind.validate, city), log: quiet }),
+            floor: (text: string) => JSON.stringify(JSON.parse(text)),
+        },
+    ];
+    for (const c of cases) {
+        const n = Math.floor(TARGET_BYTES / c.size);
+        const event = firehoseEvent(c.records(n));
+        let ok = 0;
+        const fnMs = await median(ROUNDS, () => timeMsAsync(async () => {
+            const res: any = await c.handler(event);
+            ok = res.records.filter((r: any) => r.result === "Ok").length;
+        }));
+        // Floor: decode each record, the cheapest parse of it, encode the result back.
+        const floorMs = await median(ROUNDS, async () => timeMs(() => {
+            for (const r of event.records) Buffer.from(c.floor(Buffer.from(r.data, "base64").toString("utf8"))).toString("base64");
+        }));
+        lines.push(`logs: ${c.tag} ${rate(n, fnMs)} records/s (${n} records, ${mb(n * c.size)}, ${ok} Ok) vs floor base64+parse+stringify+base64 ` +
+            `${rate(n, floorMs)} records/s -> ${(fnMs / floorMs).toFixed(1)}x the floor`);
+    }
+    return lines;
+}
+
+/** Bytes of every file under `p`, symlinks skipped. */
+function folderBytes(p: string): { files: number; bytes: number } {
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) return { files: 0, bytes: 0 };
+    if (!st.isDirectory()) return { files: 1, bytes: st.size };
+    let files = 0;
+    let bytes = 0;
+    for (const entry of fs.readdirSync(p)) {
+        const s = folderBytes(path.join(p, entry));
+        files += s.files;
+        bytes += s.bytes;
+    }
+    return { files, bytes };
+}
+
+/**
+ * What CallbackFunction would put in the archive: the serialized closure plus the package folders Pulumi's
+ * own `computeCodePaths` selects (the packages named, transitively) once GuardedFunction excludes the rest.
+ */
+async function archive(tag: string, factory: () => unknown, packages: string[]): Promise<string> {
+    const closure = await pulumi.runtime.serializeFunction(factory as any, { isFactoryFunction: true });
+    const paths = await pulumi.runtime.computeCodePaths({ extraExcludePackages: [...excludedPackages(packages), "aws-sdk"] });
+    let files = 1;
+    let bytes = closure.text.length;
+    for (const p of paths.keys()) {
+        const s = folderBytes(p);
+        files += s.files;
+        bytes += s.bytes;
+    }
+    return `logs: ${tag} archive ${mb(bytes)} unzipped (${files} files, ${paths.size} package folders, closure ${kb(closure.text.length)}; packages: ${packages.join(", ") || "none"})`;
+}
+
+export async function benchLogs(): Promise<string[]> {
+    const saved = { ...process.env };
+    // Fake credentials for the signer's default chain: the peer checks the SigV4 shape, not the key.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: "AKIAGUARDPOSTBENCH01", AWS_SECRET_ACCESS_KEY: "bench-not-a-secret", AWS_REGION: "us-east-1" });
+    const lines: string[] = [];
+    const peer = await OpenSearchPeer.start();
+    try {
+        lines.push(await benchShipper(peer));
+    } finally {
+        await peer.close();
+        process.env = saved;
+    }
+    lines.push(...await benchTransforms());
+    lines.push(await archive("cloudtrail-shipper", createCloudTrailShipperHandler, SHIPPER_PACKAGES));
+    lines.push(await archive("vpcflow-transform", createVpcflowTransformHandler, VPCFLOW_TRANSFORM_PACKAGES));
+    lines.push(await archive("waf-transform", createWafTransformHandler, WAF_TRANSFORM_PACKAGES));
+    return lines;
+}

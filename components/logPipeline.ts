@@ -1,0 +1,369 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createCloudTrailShipperHandler, DEAD_LETTER_PREFIX, SHIPPER_TIMEOUT_SECONDS } from "../functions/cloudtrailShipper";
+import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, vpcFlowLogFormat } from "../functions/vpcflowTransform";
+import { createWafTransformHandler } from "../functions/wafTransform";
+import { clusterEndpoint, FirehoseStream } from "./firehoseStream";
+import { GuardedFunction, LAMBDA_RUNTIME, PolicyStatement as FunctionStatement } from "./guardedFunction";
+import {
+    checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsDlqPolicy, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy,
+    partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
+} from "./logPolicies";
+import { SecureBucket } from "./secureBucket";
+import { OFFLINE_PLAN_ENV } from "../wiring";
+
+/** Which trail an account×region gets; the caller decides (only the account's trail region gets one). */
+export type TrailMode = "none" | "account" | "organization";
+
+export interface LogPipelineArgs {
+    /** Stage (`dev`, `prod`): part of physical names (trail, streams, layer) and tags. */
+    stage: string;
+    /** Account of the provider this pipeline is created with (plain: bucket and key policies name it). */
+    accountId: string;
+    /** Region of the provider this pipeline is created with (plain: policies and validation use it). */
+    region: string;
+    /**
+     * `account`: a multi-region trail of this account; `organization`: the organization trail (management
+     * account only); `none`: no trail, log group or shipper here (other regions, member accounts under an
+     * organization trail). Pass a trail mode only for the account's trail region.
+     */
+    trail: TrailMode;
+    /** AWS Organizations id (`o-…`) for an organization trail's write prefix; without it the prefix is `AWSLogs/*`, pinned to the trail. */
+    organizationId?: string;
+    /** SIEM domain ARN (security account). Used only in writer policies, never as a dependency of the roles. */
+    domainArn: pulumi.Input<string>;
+    /** SIEM domain endpoint (host or https URL): the shipper's OPENSEARCH_ENDPOINT and Firehose's cluster endpoint. */
+    domainEndpoint: pulumi.Input<string>;
+    /** Local path of GeoLite2-City.mmdb, packaged as a Lambda layer (needed where the shipper or WAF runs). */
+    geoipDatabasePath?: string;
+    /** Local path of GeoLite2-ASN.mmdb; adds `geo.asn` / `geo.as_org` when set. */
+    geoipAsnDatabasePath?: string;
+    /** VPCs whose flow logs (custom format, every v2–v5 field) go to the `vpcflow` stream. */
+    vpcFlowLogVpcIds?: string[];
+    /** Web ACL ARNs logged from this region (CloudFront ACLs: us-east-1) into the `aws-waf-logs-…` stream. */
+    wafWebAclArns?: string[];
+    /** VPCs whose Route 53 Resolver query logs go to the `dns` stream. */
+    dnsQueryLogVpcIds?: string[];
+    /** Send Security Hub "Findings - Imported" events to the `securityhub` stream. */
+    securityHubFindings: boolean;
+    /** Days to keep raw logs: the trail's objects in S3 and every CloudWatch log group here. Default 90. */
+    retentionDays?: number;
+    /** Days to keep dead letters and Firehose failed documents. Default 90. */
+    deadLetterRetentionDays?: number;
+    /** Firehose's OpenSearch retry duration (0–7200 s) before a document goes to S3. Default 300. */
+    firehoseRetrySeconds?: number;
+    /** Firehose buffering towards OpenSearch. Defaults: 60 s, 5 MB. */
+    firehoseBuffering?: { intervalSeconds?: number; sizeMb?: number };
+    /** SNS topic for the failure-queue and dead-letter alarms. */
+    alarmTopicArn?: pulumi.Input<string>;
+}
+
+/** Layers unpack under /opt; these are the databases' paths inside the functions. */
+export const GEOIP_LAYER_CITY = "/opt/geoip/GeoLite2-City.mmdb";
+export const GEOIP_LAYER_ASN = "/opt/geoip/GeoLite2-ASN.mmdb";
+export const SHIPPER_PACKAGES = ["@opensearch-project/opensearch", "maxmind", "@aws-sdk/client-s3", "@aws-sdk/credential-providers"];
+export const WAF_TRANSFORM_PACKAGES = ["maxmind"];
+export const VPCFLOW_TRANSFORM_PACKAGES: string[] = [];
+export const TRANSFORM_TIMEOUT_SECONDS = 60;
+/** Request headers WAF replaces with REDACTED before logging (lower case, as WAF requires). */
+export const WAF_REDACTED_HEADERS = ["authorization", "cookie", "x-api-key", "proxy-authorization"];
+
+/** Archive layout of the GeoIP layer: entries land under /opt, where GEOIP_LAYER_* point. */
+export function geoipLayerFiles(cityPath: string, asnPath?: string): Record<string, string> {
+    const files: Record<string, string> = { [GEOIP_LAYER_CITY.replace(/^\/opt\//, "")]: cityPath };
+    if (asnPath) files[GEOIP_LAYER_ASN.replace(/^\/opt\//, "")] = asnPath;
+    return files;
+}
+
+function validate(name: string, a: LogPipelineArgs): void {
+    const problems: string[] = [];
+    if (!/^[a-z0-9-]{1,20}$/.test(a.stage)) problems.push(`stage '${a.stage}' must be 1–20 lower-case letters, digits or '-'`);
+    if (!/^\d{12}$/.test(a.accountId)) problems.push(`accountId '${a.accountId}' is not a 12-digit account id`);
+    if (!["none", "account", "organization"].includes(a.trail)) problems.push(`trail must be none, account or organization, got '${a.trail}'`);
+    if (a.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(a.organizationId)) problems.push(`organizationId '${a.organizationId}' is not an organization id (o-…)`);
+    if (a.firehoseRetrySeconds !== undefined && !(Number.isInteger(a.firehoseRetrySeconds) && a.firehoseRetrySeconds >= 0 && a.firehoseRetrySeconds <= 7200)) {
+        problems.push(`firehoseRetrySeconds must be 0–7200, got ${a.firehoseRetrySeconds}`);
+    }
+    for (const arn of a.wafWebAclArns ?? []) {
+        const where = wafAclLoggingRegion(arn);
+        if (!where) problems.push(`'${arn}' is not a WAFv2 web ACL ARN`);
+        else if (where !== a.region) problems.push(`web ACL ${arn} must be logged from ${where}, not ${a.region}`);
+    }
+    for (const id of [...(a.vpcFlowLogVpcIds ?? []), ...(a.dnsQueryLogVpcIds ?? [])]) {
+        if (!/^vpc-[0-9a-f]{8,17}$/.test(id)) problems.push(`'${id}' is not a VPC id`);
+    }
+    if (problems.length > 0) throw new Error(`LogPipeline ${name}: ${problems.join("; ")}`);
+}
+
+/**
+ * Ships an account×region's security logs into the central SIEM domain: CloudTrail (trail → CloudWatch
+ * Logs → shipper Lambda, in the trail region only), VPC flow logs, WAF logs, Route 53 Resolver query logs
+ * and Security Hub findings (each through its own Firehose stream). Every writer role is created from a
+ * trust policy alone, so `writerRoleArns` exist before the domain; the domain's ARN and endpoint reach only
+ * policies and environment variables. Whatever cannot be indexed is kept in the dead-letter bucket.
+ */
+export class LogPipeline extends pulumi.ComponentResource {
+    /** Shipper and Firehose roles, for the domain access policy and the guardpost_log_writer mapping. */
+    declare readonly writerRoleArns: pulumi.Output<string>[];
+    declare readonly deadLetterBucketName: pulumi.Output<string>;
+    declare readonly trailArn: pulumi.Output<string> | undefined;
+    /** Stream ARN per log kind present here (`vpcflow`, `waf`, `dns`, `securityhub`). */
+    declare readonly streamArns: Record<string, pulumi.Output<string>>;
+    /** Log sources shipped from here: `cloudtrail`, `vpcflow`, `waf`, `dns`, `securityhub`. */
+    declare readonly enabledSources: string[];
+
+    constructor(name: string, args: LogPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Before super: bad arguments must fail without registering a half-built component.
+        validate(name, args);
+        const withTrail = args.trail !== "none";
+        const wafArns = args.wafWebAclArns ?? [];
+        const needsGeo = withTrail || wafArns.length > 0;
+        // The offline plan never uploads the layer, so there a missing database is the plan's warning, not an error.
+        if (needsGeo && process.env[OFFLINE_PLAN_ENV] !== "1") {
+            checkGeoipDatabase(`LogPipeline ${name}`, "geoipDatabasePath", args.geoipDatabasePath);
+            if (args.geoipAsnDatabasePath) checkGeoipDatabase(`LogPipeline ${name}`, "geoipAsnDatabasePath", args.geoipAsnDatabasePath);
+        }
+        super("guardpost:logging:LogPipeline", name, {}, opts);
+        // Plain locals only: closures and apply callbacks below must not capture `this` or `args`.
+        const stage = args.stage;
+        const account = args.accountId;
+        const region = args.region;
+        const partition = partitionOf(region);
+        const retention = args.retentionDays ?? 90;
+        const logRetention = cloudWatchRetention(retention);
+        const tags = { "guardpost:stage": stage, "guardpost:component": "log-pipeline" };
+        const parent = { parent: this };
+        const thisTrailArn = trailArn({ partition, region, account, trailName: `guardpost-${stage}` });
+        const writers: pulumi.Output<string>[] = [];
+        const streams: Record<string, pulumi.Output<string>> = {};
+
+        const key = new aws.kms.Key(`${name}-key`, {
+            description: `guardpost ${stage} security logs (${region})`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: JSON.stringify(logPipelineKeyPolicy({ partition, account, region, trailArn: withTrail ? thisTrailArn : undefined })),
+            tags,
+        }, parent);
+        const deadLetters = new SecureBucket(`${name}-dead-letters`, { kmsKeyArn: key.arn, lifecycleDays: args.deadLetterRetentionDays ?? 90, tags }, parent);
+
+        let layerArn: pulumi.Output<string> | undefined;
+        const geoEnv: Record<string, string> = {};
+        if (needsGeo) {
+            const files: Record<string, pulumi.asset.Asset> = {};
+            for (const [at, file] of Object.entries(geoipLayerFiles(args.geoipDatabasePath!, args.geoipAsnDatabasePath))) {
+                files[at] = new pulumi.asset.FileAsset(file);
+            }
+            geoEnv.GEOIP_DATABASE = GEOIP_LAYER_CITY;
+            if (args.geoipAsnDatabasePath) geoEnv.GEOIP_ASN_DATABASE = GEOIP_LAYER_ASN;
+            layerArn = new aws.lambda.LayerVersion(`${name}-geoip`, {
+                layerName: `guardpost-${stage}-geoip`,
+                description: "MaxMind GeoLite2 databases for guardpost log enrichment",
+                compatibleRuntimes: [LAMBDA_RUNTIME],
+                code: new pulumi.asset.AssetArchive(files),
+            }, parent).arn;
+        }
+        const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention };
+
+        let trailOut: pulumi.Output<string> | undefined;
+        if (withTrail) {
+            const organization = args.trail === "organization";
+            const organizationId = organization ? args.organizationId : undefined;
+            const trailBucket = new SecureBucket(`${name}-trail`, {
+                kmsKeyArn: key.arn,
+                lifecycleDays: retention,
+                extraPolicyStatements: (bucketArn) => trailBucketStatements({ bucketArn, account, trailArn: thisTrailArn, organization, organizationId }),
+                tags,
+            }, parent);
+            const logGroup = new aws.cloudwatch.LogGroup(`${name}-trail-logs`, {
+                name: `/guardpost/${stage}/cloudtrail`,
+                retentionInDays: logRetention,
+                kmsKeyId: key.arn,
+                tags,
+            }, parent);
+            const cwlRole = new aws.iam.Role(`${name}-trail-to-logs`, {
+                description: "CloudTrail delivery to its CloudWatch Logs group",
+                assumeRolePolicy: JSON.stringify(cloudTrailLogsTrust({ account, trailArn: thisTrailArn })),
+                tags,
+            }, parent);
+            const cwlPolicy = new aws.iam.RolePolicy(`${name}-trail-to-logs`, {
+                role: cwlRole.id,
+                policy: logGroup.arn.apply((arn) => JSON.stringify(cloudTrailLogsPolicy({ logGroupArn: arn }))),
+            }, parent);
+            const trail = new aws.cloudtrail.Trail(`${name}-trail`, {
+                name: `guardpost-${stage}`,
+                s3BucketName: trailBucket.name,
+                isMultiRegionTrail: true,
+                includeGlobalServiceEvents: true,
+                isOrganizationTrail: organization,
+                enableLogFileValidation: true,
+                enableLogging: true,
+                kmsKeyId: key.arn,
+                // CloudTrail wants the log-stream wildcard on the group ARN.
+                cloudWatchLogsGroupArn: pulumi.interpolate`${logGroup.arn}:*`,
+                cloudWatchLogsRoleArn: cwlRole.arn,
+                tags,
+            }, { parent: this, dependsOn: [trailBucket.policy, cwlPolicy, key] });
+            trailOut = trail.arn;
+
+            const shipper = new GuardedFunction(`${name}-shipper`, {
+                functionTag: "cloudtrail-shipper",
+                description: `guardpost ${stage}: CloudTrail (CloudWatch Logs) → SIEM, with GeoIP`,
+                callbackFactory: createCloudTrailShipperHandler,
+                statements: pulumi.all([args.domainArn, deadLetters.arn, key.arn]).apply(([domainArn, bucketArn, keyArn]) =>
+                    shipperStatements({ domainArn, bucketArn, keyArn, region, deadLetterPrefix: DEAD_LETTER_PREFIX }) as FunctionStatement[]),
+                environment: {
+                    OPENSEARCH_ENDPOINT: pulumi.output(args.domainEndpoint).apply(clusterEndpoint),
+                    INDEX_PREFIX: "cloudtrail",
+                    DEAD_LETTER_BUCKET: deadLetters.name,
+                    ...geoEnv,
+                },
+                timeout: SHIPPER_TIMEOUT_SECONDS,
+                memorySize: 512,
+                layers: layerArn ? [layerArn] : [],
+                packages: SHIPPER_PACKAGES,
+                ...fnCommon,
+            }, parent);
+            writers.push(shipper.role.arn);
+            const permission = new aws.lambda.Permission(`${name}-shipper-invoke`, {
+                action: "lambda:InvokeFunction",
+                function: shipper.function.name,
+                principal: `logs.${region}.amazonaws.com`,
+                sourceArn: pulumi.interpolate`${logGroup.arn}:*`,
+                sourceAccount: account,
+            }, parent);
+            new aws.cloudwatch.LogSubscriptionFilter(`${name}-shipper-subscription`, {
+                name: "guardpost-cloudtrail-shipper",
+                logGroup: logGroup.name,
+                filterPattern: "",
+                destinationArn: shipper.function.arn,
+            }, { parent: this, dependsOn: [permission] });
+        }
+
+        const fh = args.firehoseBuffering ?? {};
+        const stream = (kind: string, streamName: string, transformArn?: pulumi.Input<string>) => {
+            const s = new FirehoseStream(`${name}-${kind}`, {
+                kind, streamName, account, region, transformArn,
+                domainArn: args.domainArn, domainEndpoint: args.domainEndpoint,
+                bucketArn: deadLetters.arn, keyArn: key.arn,
+                logRetentionDays: logRetention,
+                bufferingIntervalSeconds: fh.intervalSeconds ?? 60,
+                bufferingSizeMb: fh.sizeMb ?? 5,
+                retryDurationSeconds: args.firehoseRetrySeconds ?? 300,
+                tags,
+            }, parent);
+            writers.push(s.role.arn);
+            streams[kind] = s.arn;
+            return s;
+        };
+
+        const vpcIds = args.vpcFlowLogVpcIds ?? [];
+        if (vpcIds.length > 0) {
+            const fields = [...DEFAULT_VPC_FLOW_FIELDS];
+            const fn = new GuardedFunction(`${name}-vpcflow-transform`, {
+                functionTag: "vpcflow-transform",
+                description: `guardpost ${stage}: VPC flow log lines → JSON documents (Firehose transform)`,
+                callbackFactory: createVpcflowTransformHandler,
+                environment: { VPC_FLOW_FIELDS: fields.join(" ") },
+                timeout: TRANSFORM_TIMEOUT_SECONDS,
+                memorySize: 512,
+                packages: VPCFLOW_TRANSFORM_PACKAGES,
+                ...fnCommon,
+            }, parent);
+            const s = stream("vpcflow", `guardpost-${stage}-vpcflow`, fn.function.arn);
+            for (const vpcId of vpcIds) {
+                new aws.ec2.FlowLog(`${name}-flow-${vpcId}`, {
+                    vpcId,
+                    trafficType: "ALL",
+                    logDestinationType: "kinesis-data-firehose",
+                    logDestination: s.arn,
+                    logFormat: vpcFlowLogFormat(fields),
+                    maxAggregationInterval: 60,
+                    tags,
+                }, parent);
+            }
+        }
+
+        if (wafArns.length > 0) {
+            const fn = new GuardedFunction(`${name}-waf-transform`, {
+                functionTag: "waf-transform",
+                description: `guardpost ${stage}: WAF logs → documents with @timestamp and GeoIP (Firehose transform)`,
+                callbackFactory: createWafTransformHandler,
+                environment: { ...geoEnv },
+                timeout: TRANSFORM_TIMEOUT_SECONDS,
+                memorySize: 512,
+                layers: layerArn ? [layerArn] : [],
+                packages: WAF_TRANSFORM_PACKAGES,
+                ...fnCommon,
+            }, parent);
+            const s = stream("waf", wafStreamName(stage), fn.function.arn);
+            for (const arn of wafArns) {
+                new aws.wafv2.WebAclLoggingConfiguration(`${name}-waf-${wafAclSlug(arn)}`, {
+                    resourceArn: arn,
+                    logDestinationConfigs: [s.arn],
+                    // Credentials in request headers must not be copied into the SIEM.
+                    redactedFields: WAF_REDACTED_HEADERS.map((h) => ({ singleHeader: { name: h } })),
+                }, parent);
+            }
+        }
+
+        const dnsVpcs = args.dnsQueryLogVpcIds ?? [];
+        if (dnsVpcs.length > 0) {
+            const s = stream("dns", `guardpost-${stage}-dns`);
+            const config = new aws.route53.ResolverQueryLogConfig(`${name}-dns`, { name: `guardpost-${stage}`, destinationArn: s.arn, tags }, parent);
+            for (const vpcId of dnsVpcs) {
+                new aws.route53.ResolverQueryLogConfigAssociation(`${name}-dns-${vpcId}`, { resolverQueryLogConfigId: config.id, resourceId: vpcId }, parent);
+            }
+        }
+
+        if (args.securityHubFindings) {
+            const s = stream("securityhub", `guardpost-${stage}-securityhub`);
+            const role = new aws.iam.Role(`${name}-securityhub-events`, {
+                description: "EventBridge → Firehose for Security Hub findings",
+                assumeRolePolicy: JSON.stringify(eventsTrust(account)),
+                tags,
+            }, parent);
+            const policy = new aws.iam.RolePolicy(`${name}-securityhub-events`, {
+                role: role.id,
+                policy: s.arn.apply((arn) => JSON.stringify(eventsToFirehosePolicy(arn))),
+            }, parent);
+            const rule = new aws.cloudwatch.EventRule(`${name}-securityhub`, {
+                description: `guardpost ${stage}: Security Hub findings to the SIEM`,
+                eventPattern: JSON.stringify(securityHubImportedPattern()),
+                tags,
+            }, parent);
+            const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
+            new aws.sqs.QueuePolicy(`${name}-securityhub-dlq`, {
+                queueUrl: dlq.url,
+                policy: pulumi.all([dlq.arn, rule.arn]).apply(([queueArn, ruleArn]) => JSON.stringify(eventsDlqPolicy({ queueArn, ruleArn }))),
+            }, parent);
+            new aws.cloudwatch.EventTarget(`${name}-securityhub`, {
+                rule: rule.name,
+                arn: s.arn,
+                roleArn: role.arn,
+                deadLetterConfig: { arn: dlq.arn },
+                retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
+            }, { parent: this, dependsOn: [policy] });
+            new aws.cloudwatch.MetricAlarm(`${name}-securityhub-dlq`, {
+                alarmDescription: `guardpost ${stage}: Security Hub findings failed delivery to Firehose and wait in the DLQ`,
+                namespace: "AWS/SQS",
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: dlq.name },
+                statistic: "Maximum",
+                period: 300,
+                evaluationPeriods: 1,
+                threshold: 0,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
+                tags,
+            }, parent);
+        }
+
+        this.writerRoleArns = writers;
+        this.deadLetterBucketName = deadLetters.name;
+        this.trailArn = trailOut;
+        this.streamArns = streams;
+        this.enabledSources = [...(withTrail ? ["cloudtrail"] : []), ...Object.keys(streams)];
+        this.registerOutputs({ deadLetterBucketName: deadLetters.name, trailArn: trailOut, streamArns: streams, enabledSources: this.enabledSources });
+    }
+}

@@ -1,0 +1,83 @@
+import type { CwlLogEvent, CwlPayload } from "./cwlogs";
+import type { GeoLookup } from "./geoip";
+import { dailyIndex, firstValidDate } from "./indexName";
+
+/**
+ * One CloudTrail event (a CloudWatch Logs message) → one OpenSearch document.
+ *
+ * Dropped, because they carry no signal (kept deliberately short):
+ * - top-level fields whose value is `null` (`responseElements: null` on every read-only call,
+ *   `requestParameters: null`, …): OpenSearch indexes nothing for null, they only cost bytes;
+ * - `responseElements.credentials.sessionToken`: an STS bearer token (valid for hours after the call),
+ *   useless for detection — `accessKeyId` and `expiration` stay for correlation — and a secret that
+ *   must not be copied into a search index.
+ *
+ * Added: `@timestamp` (from `eventTime`), `cloud.account.id` (the account the event belongs to,
+ * `recipientAccountId`, else the log group owner), `cloud.region` (`awsRegion`), `log_group`, and
+ * `geo.*` for a routable `sourceIPAddress`. `_id` is `eventID` (the CloudWatch event id when absent),
+ * so a redelivered batch overwrites its own documents.
+ */
+
+export interface ShippableDoc {
+    index: string;
+    id: string;
+    doc: Record<string, unknown>;
+}
+
+export type DocResult =
+    | { ok: true; value: ShippableDoc }
+    | { ok: false; index: string; id: string; reason: string };
+
+export function dropNoSignal(event: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(event)) {
+        if (v !== null) out[k] = v;
+    }
+    const creds = (out.responseElements as any)?.credentials;
+    if (creds && typeof creds === "object" && "sessionToken" in creds) {
+        const { sessionToken: _dropped, ...rest } = creds;
+        out.responseElements = { ...(out.responseElements as object), credentials: rest };
+    }
+    return out;
+}
+
+/** For raw messages that could not be parsed: keep them for replay, minus any STS session token. */
+export function scrubSessionTokens(raw: string): string {
+    return raw.replace(/("sessionToken"\s*:\s*")[^"]*"/g, '$1<dropped>"');
+}
+
+export function toCloudTrailDoc(
+    logEvent: CwlLogEvent,
+    payload: Pick<CwlPayload, "owner" | "logGroup">,
+    prefix: string,
+    geo: GeoLookup | undefined,
+    nowMs: number,
+): DocResult {
+    const fallbackId = String(logEvent?.id ?? "");
+    const fallbackIndex = dailyIndex(prefix, firstValidDate(logEvent?.timestamp, nowMs)!);
+    if (typeof logEvent?.message !== "string") {
+        return { ok: false, index: fallbackIndex, id: fallbackId, reason: "log event has no message" };
+    }
+    let event: any;
+    try {
+        event = JSON.parse(logEvent.message);
+    } catch (err: any) {
+        return { ok: false, index: fallbackIndex, id: fallbackId, reason: `message is not JSON: ${err?.message ?? err}` };
+    }
+    if (!event || typeof event !== "object" || Array.isArray(event)) {
+        return { ok: false, index: fallbackIndex, id: fallbackId, reason: "message is not a JSON object" };
+    }
+    const when = firstValidDate(event.eventTime, logEvent.timestamp, nowMs)!;
+    const id = typeof event.eventID === "string" && event.eventID !== "" ? event.eventID : fallbackId;
+    if (id === "") {
+        return { ok: false, index: fallbackIndex, id: fallbackId, reason: "event has neither eventID nor a log event id" };
+    }
+    const doc = dropNoSignal(event);
+    const account = typeof event.recipientAccountId === "string" ? event.recipientAccountId : payload.owner;
+    doc["@timestamp"] = when.toISOString();
+    doc.cloud = { account: { id: account }, region: event.awsRegion };
+    doc.log_group = payload.logGroup;
+    const g = geo?.(event.sourceIPAddress);
+    if (g) doc.geo = g;
+    return { ok: true, value: { index: dailyIndex(prefix, when), id, doc } };
+}

@@ -1,0 +1,256 @@
+import { BulkItem, BulkSend, bulkIndex } from "./bulk";
+import { scrubSessionTokens, toCloudTrailDoc, ShippableDoc } from "./cloudtrailDoc";
+import { decodeAwslogsData } from "./cwlogs";
+import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadLetter";
+import { GeoLookup, openGeoLookup } from "./geoip";
+import { validIndexPrefix } from "./indexName";
+import { errorText, jsonLog, LogFn } from "./logLine";
+
+/**
+ * cloudtrail-shipper: CloudWatch Logs subscription (CloudTrail log group) → enriched documents →
+ * OpenSearch `_bulk`. Nothing is lost silently: each event ends up indexed, or in the dead-letter
+ * bucket with its error, or the handler throws so Lambda's retries and on-failure destination keep
+ * the whole event (redelivery is harmless: `_id` = eventID and dead-letter keys are deterministic).
+ *
+ * A payload that cannot be decoded at all (bad base64, gzip or JSON) is dead-lettered raw, since no
+ * retry can repair it; without a bucket the handler throws instead.
+ */
+
+export const SHIPPER_LIMITS = {
+    /** NDJSON bytes per `_bulk` request (AWS caps bodies at 10 MiB on small instance types). */
+    maxBatchBytes: 5 * 1024 * 1024,
+    /** Tries per document inside one invocation, the first included. */
+    maxAttempts: 6,
+    baseDelayMs: 250,
+    maxDelayMs: 8_000,
+    requestTimeoutMs: 30_000,
+    /** Kept free before the Lambda deadline for the dead-letter puts and the error path. */
+    reserveMs: 15_000,
+    /** Time budget when no Lambda context tells the remaining time (local runs). */
+    defaultBudgetMs: 60_000,
+};
+export type ShipperLimits = typeof SHIPPER_LIMITS;
+export const SHIPPER_TIMEOUT_SECONDS = 120;
+export const DEAD_LETTER_PREFIX = "cloudtrail-shipper";
+
+export interface ShipperDeps {
+    indexPrefix: string;
+    send: BulkSend;
+    /** Absent when DEAD_LETTER_BUCKET is not set: anything that would go there makes the handler throw. */
+    deadLetter?: DeadLetterSink;
+    /** Resolves the GeoIP lookup, opened once per container; undefined = no enrichment. */
+    geo?: () => Promise<GeoLookup | undefined>;
+    configProblems?: string[];
+    limits?: Partial<ShipperLimits>;
+    log?: LogFn;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
+}
+
+export type ShipperResult =
+    | { status: "skipped"; reason: string }
+    | { status: "corrupt"; stage: string; deadLettered: number }
+    | { status: "shipped"; logGroup: string; events: number; indexed: number; malformed: number; rejected: number; deadLettered: number; requests: number };
+
+interface LambdaContext { getRemainingTimeInMillis?: () => number }
+
+const MAX_DETAIL_LINES = 20;
+
+export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
+    const limits: ShipperLimits = { ...SHIPPER_LIMITS, ...deps.limits };
+    const log = deps.log ?? jsonLog;
+    const now = deps.now ?? Date.now;
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const problems = deps.configProblems ?? [];
+
+    async function keep(letters: DeadLetter[]): Promise<number> {
+        if (letters.length === 0) return 0;
+        if (!deps.deadLetter) {
+            throw new Error(
+                `cloudtrail-shipper: ${letters.length} document(s) cannot be indexed and DEAD_LETTER_BUCKET is not set; ` +
+                `failing so the on-failure destination keeps the event. First: ${letters[0].error.reason}`,
+            );
+        }
+        await deps.deadLetter.put(letters);
+        return letters.length;
+    }
+
+    return async function cloudTrailShipper(event: any, context?: LambdaContext): Promise<ShipperResult> {
+        if (problems.length > 0) throw new Error(`cloudtrail-shipper is misconfigured: ${problems.join("; ")}`);
+        const started = now();
+        const remaining = context?.getRemainingTimeInMillis?.() ?? limits.defaultBudgetMs;
+        const deadline = started + Math.max(0, remaining - limits.reserveMs);
+
+        const data = event?.awslogs?.data;
+        if (data === undefined) {
+            log("warn", "not a CloudWatch Logs subscription event; nothing to ship", { keys: Object.keys(event ?? {}).slice(0, 10) });
+            return { status: "skipped", reason: "no awslogs.data" };
+        }
+        const decoded = decodeAwslogsData(data);
+        if (!decoded.ok) {
+            log("error", `corrupt CloudWatch Logs payload: ${decoded.stage} step failed`, {
+                stage: decoded.stage, reason: decoded.reason, payloadChars: typeof data === "string" ? data.length : undefined,
+            });
+            const raw = typeof data === "string" ? data : JSON.stringify(data);
+            const n = await keep([{
+                kind: "corrupt-payload", id: sha256Hex(raw),
+                error: { reason: `${decoded.stage}: ${decoded.reason}` }, document: raw,
+            }]);
+            return { status: "corrupt", stage: decoded.stage, deadLettered: n };
+        }
+        const payload = decoded.payload;
+        if (payload.messageType !== "DATA_MESSAGE") {
+            log("info", "skipped non-data message", { messageType: payload.messageType });
+            return { status: "skipped", reason: payload.messageType };
+        }
+
+        const geo = deps.geo ? await deps.geo() : undefined;
+        const source = { owner: payload.owner, logGroup: payload.logGroup, logStream: payload.logStream };
+        const letters: DeadLetter[] = [];
+        const items: BulkItem[] = [];
+        const docs = new Map<BulkItem, ShippableDoc>();
+        const events = Array.isArray(payload.logEvents) ? payload.logEvents : [];
+        let malformed = 0;
+        for (const logEvent of events) {
+            const r = toCloudTrailDoc(logEvent, payload, deps.indexPrefix, geo, started);
+            if (!r.ok) {
+                malformed++;
+                if (malformed <= MAX_DETAIL_LINES) {
+                    log("warn", "log event is not a CloudTrail event; dead-lettering it", { logEventId: logEvent?.id, reason: r.reason, ...source });
+                }
+                letters.push({
+                    kind: "malformed", index: r.index, id: r.id || sha256Hex(String(logEvent?.message)),
+                    error: { reason: r.reason },
+                    document: typeof logEvent?.message === "string" ? scrubSessionTokens(logEvent.message) : logEvent?.message,
+                    source: { ...source, logEventId: logEvent?.id },
+                });
+                continue;
+            }
+            const item: BulkItem = { index: r.value.index, id: r.value.id, source: JSON.stringify(r.value.doc) };
+            items.push(item);
+            docs.set(item, r.value);
+        }
+
+        const outcome = await bulkIndex(items, {
+            send: deps.send,
+            maxBatchBytes: limits.maxBatchBytes,
+            maxAttempts: limits.maxAttempts,
+            baseDelayMs: limits.baseDelayMs,
+            maxDelayMs: limits.maxDelayMs,
+            requestTimeoutMs: limits.requestTimeoutMs,
+            deadline, now, sleep, random: deps.random,
+        });
+        outcome.rejected.forEach((f, i) => {
+            if (i < MAX_DETAIL_LINES) {
+                log("warn", "document rejected by OpenSearch; dead-lettering it", { index: f.item.index, id: f.item.id, status: f.status, type: f.type, reason: f.reason });
+            }
+            letters.push({
+                kind: "rejected", index: f.item.index, id: f.item.id,
+                error: { status: f.status, type: f.type, reason: f.reason },
+                document: docs.get(f.item)?.doc, source,
+            });
+        });
+
+        const deadLettered = await keep(letters);
+        if (outcome.unfinished.length > 0) {
+            const first = outcome.unfinished[0];
+            log("error", "documents still failing after retries; failing the invocation so Lambda redelivers", {
+                unfinished: outcome.unfinished.length, indexed: outcome.indexed, status: first.status, reason: first.reason, ...source,
+            });
+            throw new Error(`cloudtrail-shipper: ${outcome.unfinished.length} of ${items.length} documents not indexed (last: HTTP ${first.status} ${first.reason})`);
+        }
+        const result: ShipperResult = {
+            status: "shipped", logGroup: payload.logGroup, events: events.length, indexed: outcome.indexed,
+            malformed, rejected: outcome.rejected.length, deadLettered, requests: outcome.requests,
+        };
+        log("info", "batch shipped", { ...result, ms: now() - started });
+        return result;
+    };
+}
+
+/** `https://` unless a scheme is given (the domain's `endpoint` output is a bare host); no trailing slash. */
+export function normalizeEndpoint(raw: string): string {
+    const t = raw.trim().replace(/\/+$/, "");
+    if (t === "") return "";
+    return /^https?:\/\//i.test(t) ? t : `https://${t}`;
+}
+
+const failingSend: BulkSend = async () => {
+    throw new Error("OpenSearch is not configured");
+};
+
+/**
+ * `_bulk` through the OpenSearch client with its SigV4 signer (service `es`; credentials from the default
+ * provider chain, refreshed by the signer before they expire). The client's own retries are off: ours are
+ * per item and bounded by the Lambda deadline. Requires happen here, at container start, so the
+ * serialized closure captures module references only.
+ */
+export function openSearchBulkSend(endpoint: string, region: string, requestTimeoutMs = SHIPPER_LIMITS.requestTimeoutMs): BulkSend {
+    const { Client } = require("@opensearch-project/opensearch");
+    const { AwsSigv4Signer } = require("@opensearch-project/opensearch/aws");
+    const { fromNodeProviderChain } = require("@aws-sdk/credential-providers");
+    const client = new Client({
+        ...AwsSigv4Signer({ region, service: "es", getCredentials: fromNodeProviderChain() }),
+        node: endpoint,
+        maxRetries: 0,
+        requestTimeout: requestTimeoutMs,
+        resurrectStrategy: "none",
+    });
+    return async (ndjson, timeoutMs) => {
+        try {
+            const res = await client.bulk({ body: ndjson }, { requestTimeout: timeoutMs, maxRetries: 0 });
+            return { status: res.statusCode, body: res.body, contentType: res.headers?.["content-type"] };
+        } catch (err: any) {
+            // The client turns every status >= 400 into a ResponseError; the status and body are what count.
+            const meta = err?.meta;
+            if (meta && typeof meta.statusCode === "number") {
+                return { status: meta.statusCode, body: meta.body, contentType: meta.headers?.["content-type"] };
+            }
+            throw err;
+        }
+    };
+}
+
+/**
+ * Zero-argument factory for `CallbackFunction.callbackFactory`; runs once per container. Reads the
+ * environment contract (OPENSEARCH_ENDPOINT, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX,
+ * DEAD_LETTER_BUCKET, AWS_REGION) and builds the clients here, so the serialized closure holds module
+ * references and plain strings only. Credentials come from the default provider chain (the Lambda
+ * role) and are refreshed by the signer when they near expiry.
+ */
+export function createCloudTrailShipperHandler() {
+    const env = process.env;
+    const problems: string[] = [];
+    const endpoint = normalizeEndpoint(env.OPENSEARCH_ENDPOINT ?? "");
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
+    const indexPrefix = env.INDEX_PREFIX || "cloudtrail";
+    if (!endpoint) problems.push("OPENSEARCH_ENDPOINT is not set");
+    if (!region) problems.push("AWS_REGION is not set");
+    if (!validIndexPrefix(indexPrefix)) problems.push(`INDEX_PREFIX '${indexPrefix}' is not a valid lower-case index name`);
+
+    const send = endpoint && region ? openSearchBulkSend(endpoint, region) : failingSend;
+
+    let deadLetter: DeadLetterSink | undefined;
+    if (env.DEAD_LETTER_BUCKET) {
+        const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");
+        deadLetter = s3DeadLetterSink(new S3Client({}), PutObjectCommand, env.DEAD_LETTER_BUCKET, { prefix: DEAD_LETTER_PREFIX });
+    }
+
+    const cityPath = env.GEOIP_DATABASE || undefined;
+    const asnPath = env.GEOIP_ASN_DATABASE || undefined;
+    let geoPromise: Promise<GeoLookup | undefined> | undefined;
+    const geo = () => {
+        if (!geoPromise) {
+            const maxmind = require("maxmind");
+            // Enrichment is optional: a missing or broken database costs geo fields, never the logs.
+            geoPromise = openGeoLookup(maxmind, cityPath, asnPath).catch((err) => {
+                jsonLog("error", "GeoIP database could not be opened; shipping without geo", { cityPath, asnPath, error: errorText(err) });
+                return undefined;
+            });
+        }
+        return geoPromise;
+    };
+
+    return makeCloudTrailShipperHandler({ indexPrefix, send, deadLetter, geo, configProblems: problems });
+}
