@@ -137,6 +137,9 @@ export function fakeState(type: string, name: string, inputs: any, where: Provid
         case "aws:cloudwatch/metricAlarm:MetricAlarm":
             state.arn = `arn:${partition}:cloudwatch:${region}:${account}:alarm:${physical}`;
             break;
+        case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+            state.arn = `arn:${partition}:firehose:${region}:${account}:deliverystream/${physical}`;
+            break;
         case "aws:sns/topic:Topic":
             state.arn = `arn:${partition}:sns:${region}:${account}:${physical}`;
             break;
@@ -256,8 +259,9 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
             return result;
         };
         const outcome = await Promise.race([run(), failed]).catch((e: unknown) => {
-            // The runtime often rejects with a message-less error; what we recorded says more.
-            if (failures.length === 0) fail(describe(e) || String((e as Error)?.stack ?? e));
+            // A program error (bad args, invalid config) speaks for itself; a message-less runtime
+            // rejection after a recorded failure does not, so report what was recorded instead.
+            if (failures.length === 0) throw e;
             return "failed" as const;
         });
         if (outcome === "failed" || failures.length > 0) {

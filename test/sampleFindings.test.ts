@@ -15,8 +15,13 @@ const TARGETS: SampleTarget[] = targetsFromAccounts([
 const keyFor = (roleArn: string) => `ASIA${roleArn.split(":")[4]}`;
 
 describe("sample findings command", () => {
-    const sts = mockClient(STSClient);
-    const guardDuty = mockClient(GuardDutyClient);
+    // Created in `before`, not at load: mockClient patches the client class for the whole process.
+    let sts: ReturnType<typeof mockClient>;
+    let guardDuty: ReturnType<typeof mockClient>;
+    before(() => {
+        sts = mockClient(STSClient);
+        guardDuty = mockClient(GuardDutyClient);
+    });
     let out: string[];
     let err: string[];
     const deps = () => ({ loadTargets: (stack: string) => { expect(stack).to.equal("dev"); return TARGETS; }, log: (l: string) => out.push(l), error: (l: string) => err.push(l) });
