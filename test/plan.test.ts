@@ -8,6 +8,7 @@ import { runPlan, type PlanReport } from "../plan/plan";
 import { checkPolicies } from "../plan/policyCheck";
 import { readStackFile } from "../plan/stackFile";
 import { main } from "../scripts/plan";
+import { currentDiagram, END, README, START } from "../scripts/readmeDiagram";
 
 async function runCli(args: string[], dir?: string): Promise<{ code: number; out: string; err: string }> {
     let out = "";
@@ -187,5 +188,15 @@ describe("npm run plan", function () {
         expect(parsed.stdout.trim(), parsed.stdout + parsed.stderr).to.equal('{"diagramType":"flowchart-v2"}');
         const broken = spawnSync(process.execPath, [path.join(__dirname, "support", "mermaidParse.mjs")], { input: out.replace("end\n", "end end [\n"), encoding: "utf8" });
         expect(broken.status).to.equal(1);
+    });
+});
+
+describe("README", function () {
+    this.timeout(120_000);
+
+    it("embeds the prod stack diagram exactly as the plan renders it now", async () => {
+        const readme = fs.readFileSync(README, "utf8");
+        const embedded = readme.slice(readme.indexOf(START) + START.length, readme.indexOf(END));
+        expect(embedded, "run `npm run docs:diagram`").to.equal(`\n\`\`\`mermaid\n${await currentDiagram()}\`\`\`\n`);
     });
 });
