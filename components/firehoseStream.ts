@@ -8,20 +8,29 @@ export interface FirehoseStreamArgs {
     kind: string;
     /** Physical stream name (WAF requires the `aws-waf-logs-` prefix). */
     streamName: string;
+    /** Account the stream lives in: the role's trust policy accepts Firehose only on its behalf. */
     account: pulumi.Input<string>;
+    /** Region of the stream (plain: the KMS `ViaService` condition names it). */
     region: string;
     /** SIEM domain (possibly in another account): used in the role policy and the endpoint only. */
     domainArn: pulumi.Input<string>;
+    /** Domain endpoint, host or URL; delivery goes to its `https://` cluster endpoint. */
     domainEndpoint: pulumi.Input<string>;
     /** Bucket for failed documents and failed transformations, under `firehose/<kind>/`. */
     bucketArn: pulumi.Input<string>;
+    /** The pipeline's CMK: encrypts the error log group and the backup objects (through S3). */
     keyArn: pulumi.Input<string>;
     /** Transform Lambda ARN; absent for sources that are already one JSON document per record. */
     transformArn?: pulumi.Input<string>;
+    /** Days to keep the delivery-error log group (a value CloudWatch Logs accepts). */
     logRetentionDays: number;
+    /** Firehose buffering towards OpenSearch, in seconds. */
     bufferingIntervalSeconds: number;
+    /** Firehose buffering towards OpenSearch, in MB. */
     bufferingSizeMb: number;
+    /** Seconds Firehose keeps retrying a failed document (0–7200) before it goes to S3. */
     retryDurationSeconds: number;
+    /** Tags for every child; `guardpost:log-kind` is added. */
     tags: Record<string, string>;
 }
 

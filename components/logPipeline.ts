@@ -58,6 +58,33 @@ export interface LogPipelineArgs {
     alarmTopicArn?: pulumi.Input<string>;
 }
 
+/**
+ * Every object written to the dead-letter bucket is a parked failure — shipper dead letters, Firehose's
+ * failed documents and failed transformations — so S3 request metrics on the whole bucket count them,
+ * and any PUT raises the alarm.
+ */
+function parkedObjectsAlarm(name: string, bucketName: pulumi.Output<string>, stage: string, alarmTopicArn: pulumi.Input<string> | undefined,
+    tags: Record<string, string>, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
+    const metric = new aws.s3.BucketMetric(`${name}-parked`, { bucket: bucketName, name: PARKED_METRIC_ID }, { parent });
+    return new aws.cloudwatch.MetricAlarm(`${name}-parked`, {
+        alarmDescription: `guardpost ${stage}: log records could not be indexed and were parked in the dead-letter bucket (under ${DEAD_LETTER_PREFIX}/ and firehose/<kind>/)`,
+        namespace: "AWS/S3",
+        metricName: "PutRequests",
+        dimensions: { BucketName: bucketName, FilterId: metric.name },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: alarmTopicArn ? [alarmTopicArn] : [],
+        tags,
+    }, { parent });
+}
+
+/** S3 request-metrics filter id of the dead-letter bucket (the `FilterId` dimension). */
+export const PARKED_METRIC_ID = "parked-records";
+
 /** Layers unpack under /opt; these are the databases' paths inside the functions. */
 export const GEOIP_LAYER_CITY = "/opt/geoip/GeoLite2-City.mmdb";
 export const GEOIP_LAYER_ASN = "/opt/geoip/GeoLite2-ASN.mmdb";
@@ -145,6 +172,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             tags,
         }, parent);
         const deadLetters = new SecureBucket(`${name}-dead-letters`, { kmsKeyArn: key.arn, lifecycleDays: args.deadLetterRetentionDays ?? 90, tags }, parent);
+        parkedObjectsAlarm(`${name}-dead-letters`, deadLetters.name, stage, args.alarmTopicArn, tags, this);
 
         let layerArn: pulumi.Output<string> | undefined;
         const geoEnv: Record<string, string> = {};

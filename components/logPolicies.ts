@@ -141,6 +141,8 @@ export function firehoseRolePolicy(p: {
 }): PolicyDocument {
     const statements: PolicyStatement[] = [
         domainWriteStatement(p.domainArn, ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"]),
+        // AWS's policy for a Firehose role delivering to another account's domain also names these.
+        { Sid: "DescribeSiemDomain", Effect: "Allow", Action: ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"], Resource: [p.domainArn, `${p.domainArn}/*`] },
         {
             Sid: "BackupBucket",
             Effect: "Allow",

@@ -1,4 +1,4 @@
-import { indexPattern, LOG_KINDS, LogKind } from "./siemTemplates";
+import { indexPattern, LOG_KINDS, LogKind, TIME_FIELD } from "./siemTemplates";
 
 /**
  * OpenSearch Dashboards saved objects (index patterns, the CloudTrail visualizations and dashboard) and
@@ -17,11 +17,12 @@ export function indexPatternId(kind: LogKind): string {
     return `guardpost-${kind}`;
 }
 
+/** One index pattern per log type, on the date field that log type's documents actually carry. */
 export function indexPatterns(): SavedObject[] {
     return LOG_KINDS.map(kind => ({
         objectType: "index-pattern",
         objectId: indexPatternId(kind),
-        attributes: { title: indexPattern(kind), timeFieldName: "@timestamp" },
+        attributes: { title: indexPattern(kind), timeFieldName: TIME_FIELD[kind] },
         references: [],
     }));
 }

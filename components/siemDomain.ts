@@ -15,7 +15,7 @@ import {
     requireRoleArn, siemKeyPolicy, SiemSizing, TLS_POLICY, validateCidrs, validateDomainName, validateRetention, validateSizing,
 } from "./siemPolicies";
 import {
-    auditSettings, CLOUDTRAIL_BOOTSTRAP_DOCUMENT, indexTemplate, ISM_POLICY_ID, LOG_KINDS, retentionPolicy, WRITER_ROLE, writerRole,
+    auditSettings, CLOUDTRAIL_BOOTSTRAP_DOCUMENT, indexTemplate, ISM_POLICY_ID, LOG_KINDS, retentionPolicy, TIME_FIELD, WRITER_ROLE, writerRole,
 } from "./siemTemplates";
 
 export interface SiemDomainArgs {
@@ -68,8 +68,9 @@ export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
  * The SIEM: one OpenSearch domain that receives every account's security logs, secure by default
  * and completely configured by `pulumi up`.
  *
- * Order on a fresh domain (for the README): domain → access policy → (FGAC) audit logging, writer role and mappings,
- * index templates and the ISM policy → today's `cloudtrail-` index bootstrapped from its template, with
+ * Order on a fresh domain (for the README): domain → access policy → (FGAC) audit logging, admin mappings,
+ * index templates and the ISM policy → the writer role mapping (so no writer can create an index before
+ * its template and retention policy exist) and today's `cloudtrail-` index bootstrapped from its template, with
  * one marker document (`eventName: GuardpostSiemBootstrap`) when no CloudTrail document exists yet,
  * because the anomaly-detection plugin refuses to create a detector over indices without documents →
  * Dashboards index patterns, visualizations, dashboard → the anomaly detector, created and started.
@@ -158,13 +159,6 @@ export class SiemDomain extends pulumi.ComponentResource {
 
         // Audit logs take two steps: the domain publishes AUDIT_LOGS (above), the security plugin must log.
         new AuditConfig(`${name}-audit`, { ...conn, settings: auditSettings() }, afterPolicy);
-        const role = new OpenSearchRole(`${name}-writer-role`, { ...conn, name: WRITER_ROLE, ...writerRole(),
-            description: "guardpost log writers: bulk-write and create the daily log indices, nothing else" }, afterPolicy);
-        const writerMapping = new OpenSearchRoleMapping(`${name}-writer-mapping`, {
-            ...conn, role: WRITER_ROLE, mode: "own",
-            backendRoles: writerRoleArns.apply(arns => [...new Set(arns.map((a, i) => requireRoleArn(`writerRoleArns[${i}]`, a)))].sort()),
-            description: "guardpost log writer roles of every account",
-        }, { ...parent, dependsOn: [role] });
         for (const builtIn of ["all_access", "security_manager"]) {
             new OpenSearchRoleMapping(`${name}-admin-${builtIn.replace(/_/g, "-")}`, {
                 ...conn, role: builtIn, mode: "merge", backendRoles: [adminRoleArn],
@@ -175,8 +169,19 @@ export class SiemDomain extends pulumi.ComponentResource {
             ...conn, name: `guardpost-${kind}`, body: indexTemplate(kind, minor),
         }, afterPolicy));
         const ism = new IsmPolicy(`${name}-retention`, { ...conn, policyId: ISM_POLICY_ID, policy: retentionPolicy(retentionDays) }, afterPolicy);
+
+        // Writers are let in only after the templates and the retention policy exist: a shipper or Firehose
+        // stream that wrote first would create today's index with guessed mappings and no ISM policy, and
+        // both stick to that index. Until then FGAC refuses them and their records wait in their S3/SQS parking.
+        const role = new OpenSearchRole(`${name}-writer-role`, { ...conn, name: WRITER_ROLE, ...writerRole(),
+            description: "guardpost log writers: bulk-write and create the daily log indices, nothing else" }, afterPolicy);
+        const writerMapping = new OpenSearchRoleMapping(`${name}-writer-mapping`, {
+            ...conn, role: WRITER_ROLE, mode: "own",
+            backendRoles: writerRoleArns.apply(arns => [...new Set(arns.map((a, i) => requireRoleArn(`writerRoleArns[${i}]`, a)))].sort()),
+            description: "guardpost log writer roles of every account",
+        }, { ...parent, dependsOn: [role, ...templates, ism] });
         const bootstrap = new IndexBootstrap(`${name}-bootstrap-cloudtrail`, {
-            ...conn, indexPrefix: "cloudtrail-", timeField: "@timestamp", document: CLOUDTRAIL_BOOTSTRAP_DOCUMENT,
+            ...conn, indexPrefix: "cloudtrail-", timeField: TIME_FIELD.cloudtrail, document: CLOUDTRAIL_BOOTSTRAP_DOCUMENT,
         }, { ...parent, dependsOn: [...templates, ism] });
 
         const saved = (o: SavedObject, dependsOn: pulumi.Resource[]) => new DashboardsObject(`${name}-${o.objectType}-${o.objectId}`, {

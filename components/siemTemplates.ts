@@ -6,10 +6,23 @@
 export const LOG_KINDS = ["cloudtrail", "vpcflow", "waf", "dns", "securityhub"] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
-/** `<kind>-*`: the daily indices `<kind>-YYYY.MM.DD` the shippers write. */
+/**
+ * `<kind>-*`: every daily index of a log type — `cloudtrail-YYYY.MM.DD` from the shipper, and
+ * `<kind>-YYYY-MM-DD` from Firehose, whose `OneDay` rotation appends the UTC date to its IndexName.
+ */
 export function indexPattern(kind: LogKind): string {
     return `${kind}-*`;
 }
+
+/**
+ * The date field each log type's documents carry, which its Dashboards index pattern filters on.
+ * CloudTrail, VPC flow and WAF documents pass through guardpost's code, which adds `@timestamp`;
+ * Route 53 Resolver query logs and Security Hub's EventBridge events reach Firehose untransformed, so
+ * they keep their own time: the query's `query_timestamp` and the event's `time`.
+ */
+export const TIME_FIELD: Record<LogKind, string> = {
+    cloudtrail: "@timestamp", vpcflow: "@timestamp", waf: "@timestamp", dns: "query_timestamp", securityhub: "time",
+};
 
 export const WRITER_ROLE = "guardpost_log_writer";
 export const TEMPLATE_PRIORITY = 100;
@@ -24,15 +37,33 @@ const ip = { type: "ip", ignore_malformed: true };
 const long = { type: "long" };
 
 /**
- * Fields whose type differs from one event to the next (CloudTrail `requestParameters`: an object for one
- * API, a string or list for another). `flat_object` (OpenSearch 2.7+) keeps their leaves searchable as
- * keywords without adding mappings; before 2.7 they are stored but not indexed.
+ * Fields whose shape differs from one event to the next (CloudTrail `requestParameters`, a finding's
+ * `Resources[].Details`). `flat_object` (OpenSearch 2.7+) keeps their leaves searchable as keywords
+ * without adding mappings; before 2.7 they are stored but not indexed. Either way the value must be an
+ * object (or a list of objects): OpenSearch rejects a concrete value there, so the shipper wraps one.
  */
 export function unstableObject(engineMinor: number): object {
     return engineMinor >= 7 ? { type: "flat_object" } : { type: "object", enabled: false };
 }
 
 const geo = { properties: { location: { type: "geo_point" }, asn: long, country_iso_code: keyword, city_name: keyword, as_org: keyword } };
+
+/** ASFF fields the SIEM filters on, typed; free-form maps (tags, details, product fields) as unstable objects. */
+function securityHubFinding(unstable: object): Record<string, unknown> {
+    const remoteIp = { properties: { RemoteIpDetails: { properties: { IpAddressV4: ip } } } };
+    return {
+        Id: keyword, AwsAccountId: keyword, GeneratorId: keyword, ProductArn: keyword, ProductName: keyword, CompanyName: keyword,
+        Title: { type: "text", fields: { keyword: { type: "keyword", ignore_above: 1024 } } }, Types: keyword,
+        CreatedAt: date, UpdatedAt: date, FirstObservedAt: date, LastObservedAt: date, ProcessedAt: date,
+        Severity: { properties: { Label: keyword, Normalized: long, Original: keyword } },
+        Compliance: { properties: { Status: keyword, SecurityControlId: keyword } }, Workflow: { properties: { Status: keyword } },
+        RecordState: keyword, WorkflowState: keyword,
+        ProductFields: unstable, UserDefinedFields: unstable, FindingProviderFields: unstable,
+        Resources: { properties: { Type: keyword, Id: keyword, Region: keyword, Partition: keyword, Details: unstable, Tags: unstable } },
+        Network: { properties: { SourceIpV4: ip, SourceIpV6: ip, DestinationIpV4: ip, DestinationIpV6: ip } },
+        Action: { properties: { ActionType: keyword, NetworkConnectionAction: remoteIp, AwsApiCallAction: remoteIp } },
+    };
+}
 
 function kindProperties(kind: LogKind, engineMinor: number): Record<string, unknown> {
     const unstable = unstableObject(engineMinor);
@@ -51,6 +82,7 @@ function kindProperties(kind: LogKind, engineMinor: number): Record<string, unkn
                 srcaddr: ip, dstaddr: ip, pkt_srcaddr: ip, pkt_dstaddr: ip, srcport: long, dstport: long, protocol: long,
                 packets: long, bytes: long, start: long, end: long, action: keyword, log_status: keyword, account_id: keyword,
                 interface_id: keyword, vpc_id: keyword, subnet_id: keyword, instance_id: keyword,
+                geo,
             };
         case "waf":
             return {
@@ -61,18 +93,18 @@ function kindProperties(kind: LogKind, engineMinor: number): Record<string, unkn
                 geo,
             };
         case "dns":
+            // Resolver writes srcport as a string ("48701"); a long field takes it as a number.
             return {
                 query_timestamp: date, query_name: keyword, query_type: keyword, query_class: keyword, rcode: keyword,
                 srcaddr: ip, srcport: long, account_id: keyword, region: keyword, vpc_id: keyword, answers: unstable,
+                geo,
             };
         case "securityhub":
+            // The whole EventBridge event, as EventBridge hands it to Firehose: the finding is under detail.findings[].
             return {
-                Id: keyword, AwsAccountId: keyword, GeneratorId: keyword, Title: { type: "text", fields: { keyword: { type: "keyword", ignore_above: 1024 } } },
-                CreatedAt: date, UpdatedAt: date, FirstObservedAt: date, LastObservedAt: date,
-                Severity: { properties: { Label: keyword, Normalized: long } },
-                Compliance: { properties: { Status: keyword } }, Workflow: { properties: { Status: keyword } }, RecordState: keyword,
-                ProductFields: unstable, UserDefinedFields: unstable, FindingProviderFields: unstable,
-                Resources: { properties: { Type: keyword, Id: keyword, Region: keyword, Details: unstable } },
+                time: date, id: keyword, account: keyword, region: keyword, source: keyword, "detail-type": keyword, resources: keyword,
+                detail: { properties: { findings: { properties: securityHubFinding(unstable) } } },
+                geo,
             };
     }
 }
@@ -122,15 +154,23 @@ export function retentionPolicy(retentionDays: number): object {
 
 /**
  * `guardpost_log_writer`: bulk-write and create the daily indices of the log types, nothing else — no
- * read, no delete, no other index. `cluster_monitor` is for Firehose, which checks the cluster before
- * delivering; `cluster_composite_ops` carries the cluster-level `indices:data/write/bulk` of `_bulk`.
+ * document read, no delete, no other index. The security plugin evaluates a bulk request's automatic
+ * index creation and dynamic mapping updates (`indices:admin/auto_create`, `.../mapping/auto_put`) as
+ * `indices:admin/create` and `indices:admin/mapping/put`, so those two cover first writes of the day and
+ * new fields. `cluster_composite_ops` carries the cluster-level `indices:data/write/bulk` of `_bulk`.
+ * `cluster_monitor` and the index-level `mappings/get`, `settings/get` and `stats` (metadata only, never
+ * documents) answer the pre-flight GETs Firehose makes before delivering — `_cluster/stats`, `_nodes/stats`,
+ * `_all/_settings` and each log index's `_mapping` and `_stats`, the paths AWS's Firehose role policy lists.
  */
 export function writerRole(): { clusterPermissions: string[]; indexPermissions: Array<{ index_patterns: string[]; allowed_actions: string[] }> } {
     return {
         clusterPermissions: ["cluster_composite_ops", "cluster_monitor", "indices:data/write/bulk"],
         indexPermissions: [{
             index_patterns: LOG_KINDS.map(indexPattern),
-            allowed_actions: ["indices:data/write/bulk*", "indices:data/write/index", "indices:admin/create", "indices:admin/mapping/put"],
+            allowed_actions: [
+                "indices:data/write/bulk*", "indices:data/write/index", "indices:admin/create", "indices:admin/mapping/put",
+                "indices:admin/mappings/get", "indices:monitor/settings/get", "indices:monitor/stats",
+            ],
         }],
     };
 }

@@ -9,7 +9,9 @@ export interface DashboardsObjectArgs extends ConnectionArgs {
     objectType: pulumi.Input<string>;
     /** Stable id, so references between objects survive redeploys. */
     objectId: pulumi.Input<string>;
+    /** The saved object's attributes as the Dashboards saved-objects API takes them (title, visState, panelsJSON, …). */
     attributes: pulumi.Input<Record<string, any>>;
+    /** Other saved objects this one points at (an index pattern, a dashboard's panels), by name, type and id. */
     references?: pulumi.Input<Array<{ name: string; type: string; id: string }>>;
     /** Security tenant (`global` when omitted); only matters with Dashboards multi-tenancy. */
     tenant?: pulumi.Input<string>;
@@ -70,7 +72,9 @@ export interface DashboardsIndexPatternArgs extends ConnectionArgs {
     objectId: pulumi.Input<string>;
     /** The pattern, e.g. `cloudtrail-*`. */
     title: pulumi.Input<string>;
+    /** Date field Discover and visualizations filter time on; it must be mapped as `date` in the indices. */
     timeFieldName: pulumi.Input<string>;
+    /** Security tenant (`global` when omitted). */
     tenant?: pulumi.Input<string>;
 }
 

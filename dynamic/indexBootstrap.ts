@@ -12,6 +12,7 @@ export interface IndexBootstrapArgs extends ConnectionArgs {
     indexPrefix: pulumi.Input<string>;
     /** Written once when no `<prefix>*` index holds any document; the time field is set at write time. */
     document: pulumi.Input<Record<string, any>>;
+    /** Date field of the marker document (the log type's time field), set to the time of writing. */
     timeField: pulumi.Input<string>;
 }
 

@@ -5,6 +5,7 @@ import { connectionOf, diffInputs, send, withRetry } from "./opensearchClient";
 export const ISM_POLICY_PROVIDER_VERSION = "1";
 
 export interface IsmPolicyArgs extends ConnectionArgs {
+    /** Policy id under `_plugins/_ism/policies/`, e.g. `guardpost-log-retention`. */
     policyId: pulumi.Input<string>;
     /** The `policy` object: description, default_state, states, ism_template. */
     policy: pulumi.Input<any>;

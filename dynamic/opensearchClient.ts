@@ -21,9 +21,11 @@ export interface RetryOptions {
 export interface ConnectionInputs {
     /** Domain endpoint: a host name (`search-x.eu-west-1.es.amazonaws.com`) or full URL; `http://127.0.0.1:PORT` for tests. */
     endpoint: string;
+    /** Region of the domain, for the SigV4 scope. */
     region: string;
     /** IAM role to assume for signing (mapped to all_access + security_manager); none: the default chain's identity. */
     roleArn?: string;
+    /** Backoff bounds while the domain is processing a change. */
     retry?: RetryOptions;
 }
 

@@ -5,19 +5,28 @@ import { connectionOf, diffInputs, send, withRetry } from "./opensearchClient";
 /** Bump when the provider's behaviour changes, so existing resources get an update. */
 export const ROLE_PROVIDER_VERSION = "1";
 
+/** One `index_permissions` entry of a security-plugin role, in the plugin's own field names. */
 export interface IndexPermission {
+    /** Index name patterns the entry applies to, e.g. `cloudtrail-*`. */
     index_patterns: string[];
+    /** Actions or action groups allowed on those indices. */
     allowed_actions: string[];
+    /** Field-level security: fields to include (or `~field` to exclude). */
     fls?: string[];
+    /** Fields returned masked (hashed). */
     masked_fields?: string[];
+    /** Document-level security query (JSON string). */
     dls?: string;
 }
 
 export interface OpenSearchRoleArgs extends ConnectionArgs {
     /** Role name in the security plugin, e.g. `guardpost_log_writer`. */
     name: pulumi.Input<string>;
+    /** Cluster-level actions or action groups, e.g. `cluster_monitor`. */
     clusterPermissions: pulumi.Input<pulumi.Input<string>[]>;
+    /** Index-level permissions per index pattern. */
     indexPermissions: pulumi.Input<pulumi.Input<IndexPermission>[]>;
+    /** Shown in Dashboards' security pages. */
     description?: pulumi.Input<string>;
 }
 

@@ -20,7 +20,9 @@ export interface OpenSearchRoleMappingArgs extends ConnectionArgs {
     role: pulumi.Input<string>;
     /** IAM role ARNs (FGAC backend roles). */
     backendRoles: pulumi.Input<pulumi.Input<string>[]>;
+    /** Whether guardpost owns the whole mapping or merges its backend roles into a shared one (see `MappingMode`). */
     mode: MappingMode;
+    /** Shown in Dashboards' security pages (owned mappings only). */
     description?: pulumi.Input<string>;
 }
 

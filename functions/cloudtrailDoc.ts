@@ -12,6 +12,10 @@ import { dailyIndex, firstValidDate } from "./indexName";
  *   useless for detection — `accessKeyId` and `expiration` stay for correlation — and a secret that
  *   must not be copied into a search index.
  *
+ * Reshaped: `requestParameters`, `responseElements`, `additionalEventData` and `serviceEventDetails` are
+ * `flat_object` in the index template, which takes only an object; the rare event that carries a string,
+ * number or list there gets it as `{ value: … }` instead of a mapping error.
+ *
  * Added: `@timestamp` (from `eventTime`), `cloud.account.id` (the account the event belongs to,
  * `recipientAccountId`, else the log group owner), `cloud.region` (`awsRegion`), `log_group`, and
  * `geo.*` for a routable `sourceIPAddress`. `_id` is `eventID` (the CloudWatch event id when absent),
@@ -39,6 +43,18 @@ export function dropNoSignal(event: Record<string, unknown>): Record<string, unk
         out.responseElements = { ...(out.responseElements as object), credentials: rest };
     }
     return out;
+}
+
+/** The fields the CloudTrail index template maps as `flat_object` (or a disabled object before OpenSearch 2.7). */
+export const UNSTABLE_OBJECT_FIELDS = ["requestParameters", "responseElements", "additionalEventData", "serviceEventDetails"];
+
+/** Wraps a non-object value of an unstable-object field, in place, so it always indexes. */
+export function objectifyUnstable(doc: Record<string, unknown>): Record<string, unknown> {
+    for (const k of UNSTABLE_OBJECT_FIELDS) {
+        const v = doc[k];
+        if (v !== undefined && (typeof v !== "object" || v === null || Array.isArray(v))) doc[k] = { value: v };
+    }
+    return doc;
 }
 
 /** For raw messages that could not be parsed: keep them for replay, minus any STS session token. */
@@ -72,7 +88,7 @@ export function toCloudTrailDoc(
     if (id === "") {
         return { ok: false, index: fallbackIndex, id: fallbackId, reason: "event has neither eventID nor a log event id" };
     }
-    const doc = dropNoSignal(event);
+    const doc = objectifyUnstable(dropNoSignal(event));
     const account = typeof event.recipientAccountId === "string" ? event.recipientAccountId : payload.owner;
     doc["@timestamp"] = when.toISOString();
     doc.cloud = { account: { id: account }, region: event.awsRegion };

@@ -123,16 +123,16 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
         expect(peer.index("cloudtrail-2023.07.10")!.mappings.properties!.requestParameters).to.deep.equal({ type: "flat_object" });
     });
 
-    it("accepts the WAF, Route 53 Resolver and Security Hub fixtures", async () => {
+    it("accepts the WAF, Route 53 Resolver and Security Hub fixtures as Firehose delivers them, under its rotated index names", async () => {
         const waf = [...ndjsonFile("waf", "aws_docs_waf_log_examples.ndjson"), ...ndjsonFile("waf", "otel_waf_logs.ndjson")]
             .map(l => ({ ...l, "@timestamp": new Date(l.timestamp).toISOString() }));
-        const dns = [...ndjsonFile("route53-resolver", "elastic_test-route53.log"), ...ndjsonFile("route53-resolver", "aws_docs_resolver_query_log_example.ndjson")]
-            .map(l => ({ ...l, "@timestamp": l.query_timestamp }));
-        const hub = [...ndjsonFile("securityhub", "asff_findings_asr_simdata.ndjson"), ...ndjsonFile("securityhub", "asff_findings_aws_docs.ndjson")]
-            .map(f => ({ ...f, "@timestamp": f.UpdatedAt }));
-        expect(failures(await bulk("waf-2024.01.01", waf))).to.deep.equal([]);
-        expect(failures(await bulk("dns-2024.01.01", dns))).to.deep.equal([]);
-        expect(failures(await bulk("securityhub-2024.01.01", hub))).to.deep.equal([]);
-        expect(peer.index("securityhub-2024.01.01")!.template).to.equal("guardpost-securityhub");
+        // Resolver query logs and Security Hub's EventBridge events reach Firehose untransformed: sent as they are.
+        const dns = [...ndjsonFile("route53-resolver", "elastic_test-route53.log"), ...ndjsonFile("route53-resolver", "aws_docs_resolver_query_log_example.ndjson")];
+        const hub = ndjsonFile("securityhub", "eventbridge_securityhub_findings_imported_asr.ndjson");
+        expect(failures(await bulk("waf-2024-01-01", waf))).to.deep.equal([]);
+        expect(failures(await bulk("dns-2024-01-01", dns))).to.deep.equal([]);
+        expect(failures(await bulk("securityhub-2024-01-01", hub))).to.deep.equal([]);
+        expect(peer.index("securityhub-2024-01-01")!.template).to.equal("guardpost-securityhub");
+        expect(peer.index("securityhub-2024-01-01")!.mappings.properties!.time).to.deep.equal({ type: "date" });
     });
 });

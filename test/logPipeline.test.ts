@@ -197,10 +197,28 @@ describe("LogPipeline component", function () {
             expect(json(role.inputs.assumeRolePolicy).Statement[0]).to.deep.include({ Principal: { Service: "firehose.amazonaws.com" }, Condition: { StringEquals: { "sts:ExternalId": ACCOUNT } } });
             const policy = json(one(all, "aws:iam/rolePolicy:RolePolicy", `-${c.indexName}-policy`).inputs.policy).Statement;
             expect(policy.find((st: any) => st.Sid === "WriteToSiemDomain")).to.deep.include({ Action: ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"], Resource: [DOMAIN_ARN, `${DOMAIN_ARN}/*`] });
+            // What AWS's cross-account Firehose → OpenSearch setup adds to the delivery role.
+            expect(policy.find((st: any) => st.Sid === "DescribeSiemDomain")).to.deep.include({
+                Action: ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"], Resource: [DOMAIN_ARN, `${DOMAIN_ARN}/*`] });
             expect(policy.find((st: any) => st.Sid === "BackupObjects").Resource).to.match(new RegExp(`/firehose/${c.indexName}/\\*$`));
             expect(Boolean(policy.find((st: any) => st.Sid === "InvokeTransform")), c.indexName).to.equal(Boolean(transformed));
         }
         expect(streams.find((s) => s.inputs.opensearchConfiguration.indexName === "waf")!.inputs.name).to.match(/^aws-waf-logs-/);
+    });
+
+    it("raises an alarm for every place a failed record is parked: function queues, the findings DLQ and the dead-letter bucket", () => {
+        const topic = "arn:aws:sns:eu-west-1:111111111111:guardpost-alarms";
+        const alarms = byType(all, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        for (const alarm of alarms) expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([topic]);
+        const queues = byType(all, "aws:sqs/queue:Queue").map(nameOf);
+        const watchedQueues = alarms.filter((a) => a.inputs.namespace === "AWS/SQS").map((a) => a.inputs.dimensions.QueueName);
+        expect(watchedQueues.sort()).to.deep.equal(queues.sort());
+        const bucket = one(all, "aws:s3/bucket:Bucket", "-dead-letters");
+        const metric = one(all, "aws:s3/bucketMetric:BucketMetric", "-dead-letters-parked");
+        expect(metric.inputs).to.deep.equal({ bucket: bucketOf(bucket), name: "parked-records" });
+        const parked = one(all, "aws:cloudwatch/metricAlarm:MetricAlarm", "-dead-letters-parked").inputs;
+        expect(parked).to.include({ namespace: "AWS/S3", metricName: "PutRequests", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold" });
+        expect(parked.dimensions).to.deep.equal({ BucketName: bucketOf(bucket), FilterId: "parked-records" });
     });
 
     it("sends every configured VPC's flow logs to the stream in the v5 format the transform parses", () => {

@@ -122,6 +122,18 @@ describe("OpenSearchPeer (loopback OpenSearch 2.x)", () => {
             expect(Object.keys(peer.index("cloudtrail-a")!.mappings.properties!)).to.deep.equal(["@timestamp", "sourceIPAddress", "requestParameters"]);
         });
 
+        it("takes an object or a list of objects in a flat_object field, and rejects a concrete value or a list of them", async () => {
+            await call(peer, "PUT", "/_index_template/t", { ...template, template: { mappings: template.template.mappings } });
+            const res = await call(peer, "POST", "/_bulk", ndjson(
+                { index: { _index: "cloudtrail-f", _id: "obj" } }, { requestParameters: { bucketName: "b", keys: ["k1", "k2"] } },
+                { index: { _index: "cloudtrail-f", _id: "list-of-objects" } }, { requestParameters: [{ a: 1 }, { b: "x" }] },
+                { index: { _index: "cloudtrail-f", _id: "string" } }, { requestParameters: "DescribeInstances" },
+                { index: { _index: "cloudtrail-f", _id: "list-of-strings" } }, { requestParameters: ["a", "b"] },
+            ));
+            expect(res.body.items.map((i: any) => i.index.error?.type ?? i.index.status)).to.deep.equal([201, 201, "mapper_parsing_exception", "mapper_parsing_exception"]);
+            expect(res.body.items[2].index.error.reason).to.contain("[requestParameters] of type [flat_object]");
+        });
+
         it("refuses templates with the same priority and overlapping patterns, unknown field types, and missing patterns", async () => {
             await call(peer, "PUT", "/_index_template/a", { index_patterns: ["logs-*"] });
             const clash = await call(peer, "PUT", "/_index_template/b", { index_patterns: ["logs-web-*"] });

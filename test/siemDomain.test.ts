@@ -161,6 +161,29 @@ describe("SiemDomain", () => {
         expect(dyn.find(r => r.type.endsWith(":AuditConfig"))!.inputs.settings).to.include({ enabled: true });
     });
 
+    it("orders a fresh domain: templates and retention before any writer is let in or an index exists, the index before the detector", async () => {
+        // name → names it waits for (dependsOn and inputs), read off the registrations the engine receives.
+        const direct = new Map<string, string[]>();
+        await runMocked(() => {
+            const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
+            const register = monitor.registerResource.bind(monitor);
+            monitor.registerResource = (req: any, callback: any) => {
+                direct.set(req.getName(), req.getDependenciesList().map((urn: string) => urn.split("::").pop()));
+                return register(req, callback);
+            };
+            new SiemDomain("guardpost-siem", DEV_ARGS, { provider: testProvider(ACCOUNT, "eu-west-1") });
+        });
+        const waitsFor = (name: string, seen = new Set<string>()): Set<string> => {
+            for (const d of direct.get(name) ?? []) if (!seen.has(d)) { seen.add(d); waitsFor(d, seen); }
+            return seen;
+        };
+        const templatesAndIsm = [...LOG_KINDS.map(k => `guardpost-siem-template-${k}`), "guardpost-siem-retention"];
+        for (const t of templatesAndIsm) expect([...waitsFor(t)], t).to.include("guardpost-siem-access");
+        expect([...waitsFor("guardpost-siem-writer-mapping")]).to.include.members([...templatesAndIsm, "guardpost-siem-writer-role"]);
+        expect([...waitsFor("guardpost-siem-bootstrap-cloudtrail")]).to.include.members(templatesAndIsm);
+        expect([...waitsFor("guardpost-siem-detector-cloudtrail")]).to.include("guardpost-siem-bootstrap-cloudtrail");
+    });
+
     it("exposes endpoint, Dashboards URL, domain ARN and the writer mapping names", () => {
         expect(dev.outputs).to.deep.equal({
             endpoint: "https://search-guardpost-siem-mock.eu-west-1.es.amazonaws.com",

@@ -132,7 +132,18 @@ function walk(root: Mappings, props: Record<string, any>, obj: Record<string, un
 
 function checkField(root: Mappings, field: any, path: string, name: string, value: unknown, docId: string,
     dynamic: Mappings["dynamic"]): void {
-    if (field.enabled === false || field.type === "flat_object") return;
+    if (field.enabled === false) return;
+    if (field.type === "flat_object") {
+        // flat_object parses an object (each element of a list of objects); OpenSearch 2.x rejects a
+        // concrete value or a list of them (opensearch-project/OpenSearch#8250).
+        const values = Array.isArray(value) ? value.filter(v => v !== null) : [value];
+        const bad = values.find(v => typeof v !== "object" || Array.isArray(v));
+        if (bad !== undefined) {
+            throw new MappingError("mapper_parsing_exception",
+                `failed to parse field [${path}] of type [flat_object] in document with id '${docId}'. Preview of field's value: '${preview(bad)}'`);
+        }
+        return;
+    }
     const isObjectField = !field.type || field.type === "object" || field.type === "nested";
     if (Array.isArray(value) && field.type !== "geo_point") {
         for (const v of value) if (v !== null) checkField(root, field, path, name, v, docId, dynamic);
