@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
-import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, trailFor } from "./wiring";
+import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
 import { DetectionBaseline, laterResources } from "./components/detectionBaseline";
 import { AlertFanout } from "./components/alertFanout";
 import { LogPipeline } from "./components/logPipeline";
@@ -83,9 +83,10 @@ for (const { account, region } of placements) {
         vpcFlowLogVpcIds: account.logs.vpcFlowLogs[region] ?? [],
         dnsQueryLogVpcIds: account.logs.dnsQueryLogs[region] ?? [],
         wafWebAclArns: account.logs.wafWebAclArns.filter(arn => wafRegion(arn) === region),
-        securityHubFindings: account.logs.securityHubFindings && cfg.detection.securityHub.enabled,
+        securityHubFindings: shipsSecurityHubFindings(cfg, account, region),
         retentionDays: cfg.logs.retentionDays,
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
+        alarmTopicArn: alerting[account.name][region],
     }, { provider: providers.for(account, region) });
     writerRoleArns.push(...pipeline.writerRoleArns);
     (logging[account.name] ??= {})[region] = pulumi.output(pipeline.enabledSources);

@@ -60,3 +60,15 @@ export function recordsGlobalResources(cfg: GuardpostConfig, account: AccountCon
     const preferred = cfg.detection.awsConfig.globalResourcesRegion;
     return region === (account.regions.includes(preferred) ? preferred : account.regions[0]);
 }
+
+/**
+ * Where Security Hub findings are shipped to the SIEM: only where they are aggregated, or every finding
+ * would be indexed once per copy. In an organization the delegated admin's home region receives every
+ * member's findings from every linked region; a standalone account aggregates its own regions in the home
+ * region when it operates there, and otherwise ships from each region.
+ */
+export function shipsSecurityHubFindings(cfg: GuardpostConfig, account: AccountConfig, region: string): boolean {
+    if (!cfg.detection.securityHub.enabled || !account.logs.securityHubFindings) return false;
+    if (cfg.organization) return account.kind === "security" && region === cfg.homeRegion;
+    return account.regions.includes(cfg.homeRegion) ? region === cfg.homeRegion : true;
+}

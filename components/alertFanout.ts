@@ -200,11 +200,10 @@ export class AlertFanout extends pulumi.ComponentResource {
         }, parent);
 
         const emailRuleArns = pulumi.all(emailRules.map((r) => r.arn));
-        const alarmArns = pulumi.all([dlqAlarm.arn, ...(fn ? [fn.alarm.arn] : [])]);
         new aws.sns.TopicPolicy(`${name}-topic-policy`, {
             arn: topic.arn,
-            policy: pulumi.all([topic.arn, emailRuleArns, alarmArns]).apply(([topicArn, rules, alarms]) =>
-                JSON.stringify(alertTopicPolicy({ topicArn, ruleArns: rules, alarmArns: alarms }))),
+            policy: pulumi.all([topic.arn, emailRuleArns]).apply(([topicArn, rules]) =>
+                JSON.stringify(alertTopicPolicy({ topicArn, ruleArns: rules }))),
         }, parent);
 
         this.topicArn = topic.arn;

@@ -122,8 +122,13 @@ const denyInsecureTransport = (resource: string, action: string) => ({
     Condition: { Bool: { "aws:SecureTransport": "false" } },
 });
 
-/** Only our rules and our alarms may publish; a statement with no sources is left out, never widened. */
-export function alertTopicPolicy(p: { topicArn: string; ruleArns: string[]; alarmArns: string[] }) {
+/**
+ * Only our rules and this account × region's alarms may publish. Alarms are matched by account and region
+ * rather than by ARN because other components (LogPipeline's dead-letter and failure alarms) route their
+ * alarms here and are declared after this topic. A rule statement with no rules is left out, never widened.
+ */
+export function alertTopicPolicy(p: { topicArn: string; ruleArns: string[] }) {
+    const [, partition, , region, account] = p.topicArn.split(":");
     const statements: Statement[] = [];
     if (p.ruleArns.length) {
         statements.push({
@@ -135,16 +140,17 @@ export function alertTopicPolicy(p: { topicArn: string; ruleArns: string[]; alar
             Condition: { ArnEquals: { "aws:SourceArn": p.ruleArns } },
         });
     }
-    if (p.alarmArns.length) {
-        statements.push({
-            Sid: "PublishFromOwnAlarms",
-            Effect: "Allow",
-            Principal: { Service: "cloudwatch.amazonaws.com" },
-            Action: "sns:Publish",
-            Resource: p.topicArn,
-            Condition: { ArnEquals: { "aws:SourceArn": p.alarmArns } },
-        });
-    }
+    statements.push({
+        Sid: "PublishFromAccountAlarms",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: p.topicArn,
+        Condition: {
+            ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+            StringEquals: { "aws:SourceAccount": account },
+        },
+    });
     statements.push(denyInsecureTransport(p.topicArn, "sns:Publish"));
     return doc(statements);
 }

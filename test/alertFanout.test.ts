@@ -162,7 +162,7 @@ describe("AlertFanout component", function () {
         expect(st).to.have.length(3);
     });
 
-    it("encrypts the topic with that key and lets only its own rules and alarms publish", () => {
+    it("encrypts the topic with that key and lets only its own rules and this account × region's alarms publish", () => {
         const key = one(resources, "aws:kms/key:Key");
         const topic = one(resources, "aws:sns/topic:Topic");
         expect(topic.inputs.kmsMasterKeyId).to.equal(arnOf(key));
@@ -174,7 +174,9 @@ describe("AlertFanout component", function () {
         const cw = st.find((s: any) => s.Principal?.Service === "cloudwatch.amazonaws.com");
         const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
         expect(alarms).to.have.length(2);
-        expect(cw.Condition.ArnEquals["aws:SourceArn"]).to.have.members(alarms.map(arnOf));
+        expect(cw.Condition.ArnLike["aws:SourceArn"]).to.equal("arn:aws:cloudwatch:us-east-1:111111111111:alarm:*");
+        expect(cw.Condition.StringEquals["aws:SourceAccount"]).to.equal("111111111111");
+        for (const alarm of alarms) expect(arnOf(alarm)).to.match(/^arn:aws:cloudwatch:us-east-1:111111111111:alarm:/);
         expect(st.filter((s: any) => s.Effect === "Allow" && s.Principal === "*")).to.have.length(0);
     });
 

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { parseConfig, type RawConfig } from "../config";
 import { runMocked } from "../plan/engine";
 import { Providers } from "../providers";
-import { deploymentOrder, detectionMode, OFFLINE_PLAN_ENV, recordsGlobalResources, requireDeployFile, trailFor } from "../wiring";
+import { deploymentOrder, detectionMode, OFFLINE_PLAN_ENV, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "../wiring";
 
 function cfgOf(values: Record<string, unknown>): ReturnType<typeof parseConfig> {
     const raw: RawConfig = {};
@@ -60,6 +60,13 @@ describe("wiring", () => {
                 expect(account.regions.filter(r => recordsGlobalResources(cfg, account, r)), account.name).to.have.length(1);
             }
         }
+    });
+
+    it("ships Security Hub findings only where they are aggregated, so none is indexed twice", () => {
+        const ships = (cfg: typeof org) => deploymentOrder(cfg).filter(p => shipsSecurityHubFindings(cfg, p.account, p.region)).map(p => `${p.account.name}/${p.region}`);
+        expect(ships(org)).to.deep.equal(["security/us-east-1"]);
+        // app does not operate in the home region, so it has no aggregator and ships from each region.
+        expect(ships(standalone)).to.deep.equal(["security/us-east-1", "app/eu-west-1", "app/ap-northeast-2", "quiet/us-east-1"]);
     });
 
     it("refuses a missing deploy file with the key and the fix, but lets the offline plan through", () => {
