@@ -2,6 +2,7 @@
  * Stack configuration: read the `guardpost:` namespace, validate every key, and hand the program typed
  * objects. Nothing here declares resources, so bad config fails before any resource exists.
  */
+import type { ProtectionSwitches } from "./components/detectionPlan";
 import { ConfigError, Issues, isRecord } from "./configErrors";
 
 export { ConfigError } from "./configErrors";
@@ -52,16 +53,8 @@ export interface ThreatListConfig {
     s3Url?: string;
 }
 
-export interface ProtectionPlans {
-    s3DataEvents: boolean;
-    eksAuditLogs: boolean;
-    ebsMalwareProtection: boolean;
-    rdsLoginEvents: boolean;
-    lambdaNetworkLogs: boolean;
-    runtimeMonitoring: boolean;
-    eksRuntimeMonitoring: boolean;
-    agentManagement: { eks: boolean; ecsFargate: boolean; ec2: boolean };
-}
+/** The GuardDuty protection plan switches, exactly as DetectionBaseline takes them. */
+export type ProtectionPlans = ProtectionSwitches;
 
 export interface DetectionConfig {
     findingPublishingFrequency: (typeof PUBLISHING_FREQUENCIES)[number];

@@ -7,6 +7,7 @@ import {
     guardDutyBandPattern, guardDutySeverityPattern, RepeatMode, severityBandRanges, telegramFunctionStatements,
     validateAlertArgs,
 } from "./alertPolicies";
+import { queueDepthAlarm } from "./alarms";
 import { GuardedFunction } from "./guardedFunction";
 
 /** Packages the Telegram handler requires at run time; everything else stays out of its archive. */
@@ -184,19 +185,10 @@ export class AlertFanout extends pulumi.ComponentResource {
             policy: pulumi.all([eventsDlq.arn, ruleArns]).apply(([queueArn, arns]) => JSON.stringify(eventsDlqPolicy({ queueArn, ruleArns: arns }))),
         }, parent);
 
-        const dlqAlarm = new aws.cloudwatch.MetricAlarm(`${name}-events-dlq-alarm`, {
-            alarmDescription: `guardpost ${stage}: EventBridge could not deliver GuardDuty findings; they are parked in the DLQ`,
-            namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
-            dimensions: { QueueName: eventsDlq.name },
-            statistic: "Maximum",
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "notBreaching",
-            alarmActions: [topic.arn, ...extraActions],
-            okActions: [topic.arn, ...extraActions],
+        queueDepthAlarm(`${name}-events-dlq-alarm`, {
+            description: `guardpost ${stage}: EventBridge could not deliver GuardDuty findings; they are parked in the DLQ`,
+            queueName: eventsDlq.name,
+            actions: [topic.arn, ...extraActions],
         }, parent);
 
         const emailRuleArns = pulumi.all(emailRules.map((r) => r.arn));

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { queueDepthAlarm } from "./alarms";
 
 /** An IAM policy statement as it appears in a policy document. */
 export interface PolicyStatement {
@@ -163,19 +164,10 @@ export class GuardedFunction extends pulumi.ComponentResource {
             destinationConfig: { onFailure: { destination: failureQueue.arn } },
         }, parent);
 
-        const alarm = new aws.cloudwatch.MetricAlarm(`${name}-failed-alarm`, {
-            alarmDescription: `guardpost ${args.functionTag}: events failed every retry and are parked in the failure queue`,
-            namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
-            dimensions: { QueueName: failureQueue.name },
-            statistic: "Maximum",
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "notBreaching",
-            alarmActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
-            okActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
+        const alarm = queueDepthAlarm(`${name}-failed-alarm`, {
+            description: `guardpost ${args.functionTag}: events failed every retry and are parked in the failure queue`,
+            queueName: failureQueue.name,
+            actions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
             tags,
         }, parent);
 

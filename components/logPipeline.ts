@@ -9,6 +9,7 @@ import {
     checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsDlqPolicy, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy,
     partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
 } from "./logPolicies";
+import { queueDepthAlarm } from "./alarms";
 import { SecureBucket } from "./secureBucket";
 import { OFFLINE_PLAN_ENV } from "../wiring";
 
@@ -371,18 +372,10 @@ export class LogPipeline extends pulumi.ComponentResource {
                 deadLetterConfig: { arn: dlq.arn },
                 retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
             }, { parent: this, dependsOn: [policy] });
-            new aws.cloudwatch.MetricAlarm(`${name}-securityhub-dlq`, {
-                alarmDescription: `guardpost ${stage}: Security Hub findings failed delivery to Firehose and wait in the DLQ`,
-                namespace: "AWS/SQS",
-                metricName: "ApproximateNumberOfMessagesVisible",
-                dimensions: { QueueName: dlq.name },
-                statistic: "Maximum",
-                period: 300,
-                evaluationPeriods: 1,
-                threshold: 0,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                alarmActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
+            queueDepthAlarm(`${name}-securityhub-dlq`, {
+                description: `guardpost ${stage}: Security Hub findings failed delivery to Firehose and wait in the DLQ`,
+                queueName: dlq.name,
+                actions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
                 tags,
             }, parent);
         }

@@ -1,0 +1,34 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface QueueDepthAlarmArgs {
+    /** What a message in this queue means, for whoever the alarm wakes. */
+    description: string;
+    /** The queue to watch. */
+    queueName: pulumi.Input<string>;
+    /** Where ALARM and OK notifications go (SNS topic ARNs). */
+    actions: pulumi.Input<string>[];
+    tags?: Record<string, string>;
+}
+
+/**
+ * guardpost's one way to notice a parked event: any visible message in a failure or dead-letter queue
+ * raises the alarm within five minutes, and an empty queue clears it.
+ */
+export function queueDepthAlarm(name: string, args: QueueDepthAlarmArgs, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(name, {
+        alarmDescription: args.description,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: args.queueName },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: args.actions,
+        okActions: args.actions,
+        tags: args.tags,
+    }, opts);
+}
