@@ -4,7 +4,7 @@ import * as path from "path";
 interface ScaleRun { placements: number; resources: number; wallMs: number; maxRssMb: number }
 
 function run(accounts: number, regions: number): ScaleRun {
-    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "scaleWorker.ts"), String(accounts), String(regions)], {
+    const out = execFileSync(process.execPath, ["--max-old-space-size=16384", "-r", "ts-node/register/transpile-only", path.join(__dirname, "scaleWorker.ts"), String(accounts), String(regions)], {
         cwd: path.join(__dirname, ".."),
         encoding: "utf8",
         maxBuffer: 16 * 1024 * 1024,
