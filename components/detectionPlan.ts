@@ -6,6 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { partitionOf, resolveStandards } from "./securityHubStandards";
+import type { DetectionBaselineArgs } from "./detectionBaseline";
 
 export const DETECTION_MODES = ["standalone", "management", "admin", "member"] as const;
 export type DetectionMode = (typeof DETECTION_MODES)[number];
@@ -123,23 +124,8 @@ export function threatListLocation(bucket: string, key: string, region: string):
     }
 }
 
-/** Arguments the validation needs; a structural subset of `DetectionBaselineArgs`. */
-export interface ValidatedArgs {
-    accountId: string;
-    region: string;
-    mode: string;
-    adminAccountId?: string;
-    homeRegion: string;
-    findingPublishingFrequency?: string;
-    protections: ProtectionSwitches;
-    trustedIpLists?: ThreatList[];
-    threatIntelSets?: ThreatList[];
-    detective: boolean;
-    securityHub: { enabled: boolean; standards: string[] };
-    awsConfig: { enabled: boolean; includeGlobalResourceTypes: boolean };
-    /** Directory repository paths in `file` are relative to. */
-    baseDir?: string;
-}
+/** Validation reads the component's own args; the type is shared, so the two cannot drift. */
+export type ValidatedArgs = DetectionBaselineArgs;
 
 const ACCOUNT_ID = /^\d{12}$/;
 

@@ -6,7 +6,7 @@ import { createWafTransformHandler } from "../functions/wafTransform";
 import { clusterEndpoint, FirehoseStream } from "./firehoseStream";
 import { GuardedFunction, LAMBDA_RUNTIME, PolicyStatement as FunctionStatement } from "./guardedFunction";
 import {
-    checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsDlqPolicy, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy,
+    checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy, securityHubDlqPolicy,
     partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
 } from "./logPolicies";
 import { queueDepthAlarm } from "./alarms";
@@ -363,7 +363,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
             new aws.sqs.QueuePolicy(`${name}-securityhub-dlq`, {
                 queueUrl: dlq.url,
-                policy: pulumi.all([dlq.arn, rule.arn]).apply(([queueArn, ruleArn]) => JSON.stringify(eventsDlqPolicy({ queueArn, ruleArn }))),
+                policy: pulumi.all([dlq.arn, rule.arn]).apply(([queueArn, ruleArn]) => JSON.stringify(securityHubDlqPolicy({ queueArn, ruleArn }))),
             }, parent);
             new aws.cloudwatch.EventTarget(`${name}-securityhub`, {
                 rule: rule.name,

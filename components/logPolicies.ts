@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import { policyDocument, PolicyDocument, PolicyStatement } from "./detectionPolicies";
+import { eventsDlqPolicy } from "./alertPolicies";
 
 /**
  * Policies and checks for the LogPipeline, as pure functions of plain strings, so they are tested without
@@ -217,16 +218,9 @@ export function checkGeoipDatabase(component: string, what: string, file: string
     }
 }
 
-/** The Security Hub rule's dead-letter queue: only that rule may park events in it. */
-export function eventsDlqPolicy(p: { queueArn: string; ruleArn: string }): PolicyDocument {
-    return policyDocument([{
-        Sid: "RuleDeadLetters",
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: "sqs:SendMessage",
-        Resource: p.queueArn,
-        Condition: { ArnEquals: { "aws:SourceArn": p.ruleArn } },
-    }]);
+/** The Security Hub rule's dead-letter queue: only that rule may park events in it, over TLS only. */
+export function securityHubDlqPolicy(p: { queueArn: string; ruleArn: string }) {
+    return eventsDlqPolicy({ queueArn: p.queueArn, ruleArns: [p.ruleArn] });
 }
 
 /** `name-1a2b3c4d` from a web ACL ARN, for stable logical names. */

@@ -255,8 +255,11 @@ describe("LogPipeline component", function () {
         expect(json(one(all, "aws:iam/rolePolicy:RolePolicy", "-securityhub-events").inputs.policy).Statement).to.deep.equal([
             { Sid: "PutFindings", Effect: "Allow", Action: ["firehose:PutRecord", "firehose:PutRecordBatch"], Resource: target.inputs.arn },
         ]);
-        const dlqPolicy = json(one(all, "aws:sqs/queuePolicy:QueuePolicy", "-securityhub-dlq").inputs.policy).Statement[0];
-        expect(dlqPolicy.Condition.ArnEquals["aws:SourceArn"]).to.equal(arnOf(rule));
+        const [dlqPolicy, tlsOnly] = json(one(all, "aws:sqs/queuePolicy:QueuePolicy", "-securityhub-dlq").inputs.policy).Statement;
+        expect(dlqPolicy.Principal).to.deep.equal({ Service: "events.amazonaws.com" });
+        expect(dlqPolicy.Condition.ArnEquals["aws:SourceArn"]).to.deep.equal([arnOf(rule)]);
+        expect(tlsOnly).to.include({ Effect: "Deny", Action: "sqs:*" });
+        expect(tlsOnly.Condition.Bool["aws:SecureTransport"]).to.equal("false");
     });
 
     it("creates the writer roles from trust policies alone, before and without the domain they write to", async () => {
