@@ -7,7 +7,7 @@ import { MockedResource, runMocked } from "../plan/engine";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 import { testProvider } from "./support/providers";
 
-const FIXTURES = path.join(__dirname, "..", "..", "shared", "fixtures");
+const FIXTURES = path.join(__dirname, "fixtures");
 const KEY = "AKIDSIEMAPPLYTEST";
 const SECRET = "siem-apply-test-secret";
 const ENV_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_EC2_METADATA_DISABLED"];
@@ -127,7 +127,7 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
         const waf = [...ndjsonFile("waf", "aws_docs_waf_log_examples.ndjson"), ...ndjsonFile("waf", "otel_waf_logs.ndjson")]
             .map(l => ({ ...l, "@timestamp": new Date(l.timestamp).toISOString() }));
         // Resolver query logs and Security Hub's EventBridge events reach Firehose untransformed: sent as they are.
-        const dns = [...ndjsonFile("route53-resolver", "elastic_test-route53.log"), ...ndjsonFile("route53-resolver", "aws_docs_resolver_query_log_example.ndjson")];
+        const dns = [...ndjsonFile("route53-resolver", "constructed_resolver_query_logs.ndjson"), ...ndjsonFile("route53-resolver", "aws_docs_resolver_query_log_example.ndjson")];
         const hub = ndjsonFile("securityhub", "eventbridge_securityhub_findings_imported_asr.ndjson");
         expect(failures(await bulk("waf-2024-01-01", waf))).to.deep.equal([]);
         expect(failures(await bulk("dns-2024-01-01", dns))).to.deep.equal([]);

@@ -110,7 +110,7 @@ describe("parseFindingEvent", () => {
     });
 
     it("falls back to the envelope's account and region for a partial detail", () => {
-        const partial = readNdjson("guardduty_finding_details.ndjson")[12];
+        const partial = readNdjson("partial_finding_detail.ndjson")[0];
         expect(partial.accountId).to.equal(undefined);
         const f = findingOf({ source: "aws.guardduty", "detail-type": "GuardDuty Finding", account: "210987654321", region: "cn-north-1", detail: partial });
         expect(f.accountId).to.equal("210987654321");

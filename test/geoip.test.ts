@@ -140,7 +140,7 @@ describe("geoip: opening databases", () => {
         const cases: Array<[string, RegExp]> = [
             [path.join(FIXTURES, "geoip", "missing.mmdb"), /ENOENT/],
             [path.join(FIXTURES, "cloudtrail", "invictus_original_delivery_file_20230710T1205Z.json.gz"), /gzip/],
-            [path.join(FIXTURES, "geoip", "GeoIP2-City-Test.json"), /Unknown type|metadata/i],
+            [path.join(FIXTURES, "geoip", "PROVENANCE.md"), /Unknown type|metadata/i],
         ];
         for (const [file, message] of cases) {
             let error: any;

@@ -160,7 +160,7 @@ describe("SIEM contract: every producer's documents under the SiemDomain templat
         await firehoseDeliver("waf", okDocs(await makeWafTransformHandler({ geo: async () => geo, log: quiet })(firehoseEvent(wafLines))), new Date(Date.UTC(2024, 4, 1)));
 
         // Route 53 Resolver query logs and Security Hub events reach Firehose untransformed.
-        await firehoseDeliver("dns", [...ndjsonFixture("route53-resolver", "elastic_test-route53.log"),
+        await firehoseDeliver("dns", [...ndjsonFixture("route53-resolver", "constructed_resolver_query_logs.ndjson"),
             ...ndjsonFixture("route53-resolver", "aws_docs_resolver_query_log_example.ndjson")], new Date(Date.UTC(2024, 4, 1)));
         await firehoseDeliver("securityhub", [...ndjsonFixture("securityhub", "eventbridge_securityhub_findings_imported_asr.ndjson"),
             ...ndjsonFixture("securityhub", "eventbridge_securityhub_custom_action_asr.ndjson"),

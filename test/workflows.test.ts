@@ -14,6 +14,9 @@ describe("GitHub workflows", () => {
     it("pull requests: test, then preview every stack with the policy pack, commented on the PR", () => {
         expect(pr.on).to.have.property("pull_request");
         expect(steps(pr.jobs.test).map(s => s.run)).to.include("npm test");
+        // The fixtures live in the repository: one checkout, no second repository, no working-directory juggling.
+        expect(uses(pr.jobs.test, "actions/checkout@")).to.have.length(1);
+        expect(JSON.stringify(pr)).to.not.match(/FIXTURES_REPO|shared\/fixtures/);
         expect(pr.jobs.preview.needs).to.equal("test");
         expect(pr.jobs.preview.strategy.matrix.stack).to.deep.equal(["dev", "prod"]);
         const [pulumi] = uses(pr.jobs.preview, "pulumi/actions@");

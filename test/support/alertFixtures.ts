@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** The shared GuardDuty fixtures (see ../shared/fixtures/guardduty/PROVENANCE.md). */
-export const GUARDDUTY_FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures", "guardduty");
+/** The GuardDuty fixtures (see test/fixtures/guardduty/PROVENANCE.md). */
+export const GUARDDUTY_FIXTURES = path.join(__dirname, "..", "fixtures", "guardduty");
 
 export function readNdjson(file: string): any[] {
     return fs.readFileSync(path.join(GUARDDUTY_FIXTURES, file), "utf8")

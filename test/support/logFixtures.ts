@@ -2,9 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 
-/** The shared security-log fixtures, wrapped the way CloudWatch Logs and Firehose deliver them. */
+/** The security-log fixtures in test/fixtures (provenance beside each), wrapped the way CloudWatch Logs and Firehose deliver them. */
 
-export const FIXTURES = path.join(__dirname, "..", "..", "..", "shared", "fixtures");
+export const FIXTURES = path.join(__dirname, "..", "fixtures");
 export const GEOIP_CITY = path.join(FIXTURES, "geoip", "GeoLite2-City-Test.mmdb");
 export const GEOIP_ASN = path.join(FIXTURES, "geoip", "GeoLite2-ASN-Test.mmdb");
 
