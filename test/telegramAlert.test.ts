@@ -64,7 +64,7 @@ describe("telegram-alert handler against the loopback Bot API", function () {
         });
         expect(peer.messages[0].reply_markup.inline_keyboard[0][0]).to.deep.equal({
             text: "Open in GuardDuty console",
-            url: "https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?macros=current&fId=d6012345678912345678912349f831b8f",
+            url: "https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?macros=current&fId=715d72f526cf539b4e6e67c77bd8b594",
         });
         expect(logs.filter((l) => l.msg === "skipped event")).to.have.length(events.length - live.length);
     });
