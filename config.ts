@@ -2,7 +2,7 @@
  * Stack configuration: read the `guardpost:` namespace, validate every key, and hand the program typed
  * objects. Nothing here declares resources, so bad config fails before any resource exists.
  */
-import type { ProtectionSwitches } from "./components/detectionPlan";
+import { PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS, type ProtectionSwitches, type ThreatList } from "./model/detection";
 import { ConfigError, Issues, isRecord } from "./configErrors";
 
 export { ConfigError } from "./configErrors";
@@ -17,8 +17,7 @@ export const KNOWN_REGIONS = [
 ] as const;
 
 export const STANDARD_SHORT_NAMES = ["fsbp", "cis-1.2", "cis-1.4", "cis-3.0", "pci-3.2.1", "nist-800-53"] as const;
-export const PUBLISHING_FREQUENCIES = ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] as const;
-export const THREAT_LIST_FORMATS = ["TXT", "STIX", "OTX_CSV", "ALIEN_VAULT", "PROOF_POINT", "FIRE_EYE"] as const;
+export { PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS } from "./model/detection";
 export const REPEAT_MODES = ["every", "new-and-escalations"] as const;
 
 export type AccountKind = "management" | "security" | "workload";
@@ -46,12 +45,8 @@ export interface AccountConfig {
     logs: AccountLogs;
 }
 
-export interface ThreatListConfig {
-    name: string;
-    format: (typeof THREAT_LIST_FORMATS)[number];
-    file?: string;
-    s3Url?: string;
-}
+/** A trusted IP list or threat intel set, exactly as DetectionBaseline takes it. */
+export type ThreatListConfig = ThreatList;
 
 /** The GuardDuty protection plan switches, exactly as DetectionBaseline takes them. */
 export type ProtectionPlans = ProtectionSwitches;

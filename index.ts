@@ -5,10 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
 import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
-import { DetectionBaseline, laterResources } from "./components/detectionBaseline";
-import { AlertFanout } from "./components/alertFanout";
-import { LogPipeline } from "./components/logPipeline";
-import { SiemDomain } from "./components/siemDomain";
+import { DetectionBaseline, laterResources } from "./components/detection/detectionBaseline";
+import { AlertFanout } from "./components/alerting/alertFanout";
+import { LogPipeline } from "./components/logging/logPipeline";
+import { SiemDomain } from "./components/siem/siemDomain";
 
 const cfg = parseConfig(pulumi.runtime.allConfig());
 const stack = pulumi.getStack();

@@ -5,6 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { AccountConfig, GuardpostConfig } from "./config";
+import { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
+
+export { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
 
 export type DetectionMode = "standalone" | "management" | "admin" | "member";
 
@@ -39,9 +42,6 @@ export function trailFor(cfg: GuardpostConfig, account: AccountConfig, region: s
     if (cfg.logs.organizationTrail) return account.kind === "management" ? "organization" : "none";
     return account.logs.cloudTrail ? "account" : "none";
 }
-
-/** Set by the offline plan: files a deploy needs (the GeoIP database) may be absent there. */
-export const OFFLINE_PLAN_ENV = "GUARDPOST_OFFLINE_PLAN";
 
 /**
  * A file `pulumi up` uploads must exist, or the deploy fails late with a bare "file not found". The

@@ -2,10 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { excludedPackages } from "../components/guardedFunction";
-import { TELEGRAM_ALERT_PACKAGES } from "../components/alertFanout";
-import { createTelegramAlertHandler } from "../functions/telegramAlert";
-import { buildFindingMessage, parseFindingEvent } from "../functions/findingMessage";
+import { excludedPackages } from "../components/shared/guardedFunction";
+import { TELEGRAM_ALERT_PACKAGES } from "../components/alerting/alertFanout";
+import { createTelegramAlertHandler } from "../functions/telegram-alert/telegramAlert";
+import { buildFindingMessage, parseFindingEvent } from "../functions/telegram-alert/findingMessage";
 import { startTelegramPeer, TelegramPeer } from "../test/support/telegramPeer";
 import { findingEvents } from "../test/support/alertFixtures";
 

@@ -4,7 +4,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, ConditionalCheckFailedE
 import {
     decide, DEDUP_HASH_KEY, DEDUP_TTL_ATTRIBUTE, DEDUP_TTL_SECONDS, dedupKey, DedupRecord, dynamoDedupStore, nextRecord,
     parseQuietMinutes,
-} from "../functions/dedup";
+} from "../functions/telegram-alert/dedup";
 
 const HOUR = 3_600_000;
 

@@ -2,12 +2,12 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { fakeState, MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
-import { AlertFanout, AlertFanoutArgs } from "../components/alertFanout";
+import { AlertFanout, AlertFanoutArgs } from "../components/alerting/alertFanout";
 import {
     emailInputTransformer, guardDutyBandPattern, guardDutySeverityPattern, severityBandRanges,
-} from "../components/alertPolicies";
-import { guardDutyFindingUrl } from "../functions/consoleLink";
-import { severityBand } from "../functions/severity";
+} from "../components/alerting/alertPolicies";
+import { guardDutyFindingUrl } from "../functions/telegram-alert/consoleLink";
+import { severityBand } from "../functions/telegram-alert/severity";
 import { findingEvents, otherGuardDutyEvents, withDetail } from "./support/alertFixtures";
 
 const TOKEN = "7654321:AAH-component-test-token-not-real-xyz";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { createTelegramAlertHandler } from "../functions/telegramAlert";
-import { emailInputTransformer } from "../components/alertPolicies";
+import { createTelegramAlertHandler } from "../functions/telegram-alert/telegramAlert";
+import { emailInputTransformer } from "../components/alerting/alertPolicies";
 import { findingEvents } from "./support/alertFixtures";
 
 describe("review: telegram-alert API root default", () => {

@@ -2,15 +2,15 @@ import { expect } from "chai";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as maxmind from "maxmind";
-import { BulkResponse, BulkSend } from "../functions/bulk";
+import { BulkResponse, BulkSend } from "../functions/cloudtrail-shipper/bulk";
 import {
     createCloudTrailShipperHandler, makeCloudTrailShipperHandler, normalizeEndpoint, SHIPPER_LIMITS, SHIPPER_TIMEOUT_SECONDS, ShipperDeps,
-} from "../functions/cloudtrailShipper";
-import { encodeAwslogsData } from "../functions/cwlogs";
-import { s3DeadLetterSink } from "../functions/deadLetter";
-import { makeGeoLookup } from "../functions/geoip";
-import { dailyIndex } from "../functions/indexName";
-import { LogFn } from "../functions/logLine";
+} from "../functions/cloudtrail-shipper/cloudtrailShipper";
+import { encodeAwslogsData } from "../functions/shared/cwlogs";
+import { s3DeadLetterSink } from "../functions/cloudtrail-shipper/deadLetter";
+import { makeGeoLookup } from "../functions/shared/geoip";
+import { dailyIndex } from "../functions/cloudtrail-shipper/indexName";
+import { LogFn } from "../functions/shared/logLine";
 import {
     allCloudTrailRecords, awslogsEvent, awslogsEventFromPayload, cloudTrailRecords, compress, cwlPayload, fixtureText, GEOIP_CITY,
 } from "./support/logFixtures";

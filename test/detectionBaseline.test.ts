@@ -5,9 +5,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
-import { DetectionBaseline, DetectionBaselineArgs, laterResources } from "../components/detectionBaseline";
-import { SecureBucket } from "../components/secureBucket";
-import { threatListLocation, validateDetectionArgs } from "../components/detectionPlan";
+import { DetectionBaseline, DetectionBaselineArgs, laterResources } from "../components/detection/detectionBaseline";
+import { SecureBucket } from "../components/shared/secureBucket";
+import { threatListLocation, validateDetectionArgs } from "../components/detection/detectionPlan";
 
 const SEC = "111111111111";
 const MGMT = "333333333333";

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
-import { DetectionBaseline, DetectionBaselineArgs, ProtectionSwitches } from "../components/detectionBaseline";
-import { planFeatures } from "../components/detectionPlan";
+import { DetectionBaseline, DetectionBaselineArgs, ProtectionSwitches } from "../components/detection/detectionBaseline";
+import { planFeatures } from "../components/detection/detectionPlan";
 
 const SEC = "111111111111";
 const OFF: ProtectionSwitches = {

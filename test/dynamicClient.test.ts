@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { baseUrl, diffInputs, send, withRetry } from "../dynamic/opensearchClient";
+import { baseUrl, diffInputs, send, withRetry } from "../components/siem/dynamic/opensearchClient";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 
 const KEY = "AKIDGUARDPOSTCLIENT1";

@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { anomalyDetectorProvider } from "../dynamic/anomalyDetector";
-import { auditConfigProvider, overlay } from "../dynamic/auditConfig";
-import { dashboardsProvider } from "../dynamic/dashboards";
-import { BOOTSTRAP_DOC_ID, dailyIndex, indexBootstrapProvider } from "../dynamic/indexBootstrap";
-import { indexTemplateProvider } from "../dynamic/indexTemplate";
-import { ismPolicyProvider } from "../dynamic/ismPolicy";
-import { roleProvider } from "../dynamic/role";
-import { mergeBackendRoles, roleMappingProvider } from "../dynamic/roleMapping";
+import { anomalyDetectorProvider } from "../components/siem/dynamic/anomalyDetector";
+import { auditConfigProvider, overlay } from "../components/siem/dynamic/auditConfig";
+import { dashboardsProvider } from "../components/siem/dynamic/dashboards";
+import { BOOTSTRAP_DOC_ID, dailyIndex, indexBootstrapProvider } from "../components/siem/dynamic/indexBootstrap";
+import { indexTemplateProvider } from "../components/siem/dynamic/indexTemplate";
+import { ismPolicyProvider } from "../components/siem/dynamic/ismPolicy";
+import { roleProvider } from "../components/siem/dynamic/role";
+import { mergeBackendRoles, roleMappingProvider } from "../components/siem/dynamic/roleMapping";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 
 const KEY = "AKIDGUARDPOSTPROVIDER";

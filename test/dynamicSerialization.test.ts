@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { AnomalyDetector } from "../dynamic/anomalyDetector";
-import { AuditConfig } from "../dynamic/auditConfig";
-import { DashboardsIndexPattern, DashboardsObject } from "../dynamic/dashboards";
-import { IndexBootstrap } from "../dynamic/indexBootstrap";
-import { IndexTemplate } from "../dynamic/indexTemplate";
-import { IsmPolicy } from "../dynamic/ismPolicy";
-import { OpenSearchRole } from "../dynamic/role";
-import { OpenSearchRoleMapping } from "../dynamic/roleMapping";
+import { AnomalyDetector } from "../components/siem/dynamic/anomalyDetector";
+import { AuditConfig } from "../components/siem/dynamic/auditConfig";
+import { DashboardsIndexPattern, DashboardsObject } from "../components/siem/dynamic/dashboards";
+import { IndexBootstrap } from "../components/siem/dynamic/indexBootstrap";
+import { IndexTemplate } from "../components/siem/dynamic/indexTemplate";
+import { IsmPolicy } from "../components/siem/dynamic/ismPolicy";
+import { OpenSearchRole } from "../components/siem/dynamic/role";
+import { OpenSearchRoleMapping } from "../components/siem/dynamic/roleMapping";
 import { runMocked } from "../plan/engine";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { SiemDomain } from "../components/siemDomain";
-import { dailyIndex } from "../dynamic/indexBootstrap";
+import { SiemDomain } from "../components/siem/siemDomain";
+import { dailyIndex } from "../components/siem/dynamic/indexBootstrap";
 import { MockedResource, runMocked } from "../plan/engine";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 import { testProvider } from "./support/providers";

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import {
     buildFindingMessage, cutUtf16, describeResource, Finding, formatTime, parseFindingEvent, TELEGRAM_TEXT_LIMIT,
-} from "../functions/findingMessage";
-import { consoleHost, guardDutyFindingUrl, partitionOfRegion } from "../functions/consoleLink";
-import { formatSeverity, severityBand, severityInfo } from "../functions/severity";
+} from "../functions/telegram-alert/findingMessage";
+import { consoleHost, guardDutyFindingUrl, partitionOfRegion } from "../functions/telegram-alert/consoleLink";
+import { formatSeverity, severityBand, severityInfo } from "../functions/telegram-alert/severity";
 import { findingEvents, HOSTILE_DESCRIPTION, otherGuardDutyEvents, readNdjson, withDetail } from "./support/alertFixtures";
 
 const tg = require("node-telegram-bot-api");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as maxmind from "maxmind";
 import {
     CityRecord, geoCandidate, geoFields, GeoReader, ipv4Octets, ipv6Groups, isPublicIpv4, isPublicIpv6, makeGeoLookup, openGeoLookup,
-} from "../functions/geoip";
+} from "../functions/shared/geoip";
 import { FIXTURES, GEOIP_ASN, GEOIP_CITY, cloudTrailRecords } from "./support/logFixtures";
 import * as path from "path";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { KNOWN_STANDARD_SHORT_NAMES, partitionOf, resolveStandards, standardArn } from "../components/securityHubStandards";
+import { KNOWN_STANDARD_SHORT_NAMES, partitionOf, resolveStandards, standardArn } from "../components/detection/securityHubStandards";
 
 describe("partitionOf", () => {
     it("puts commercial, China and GovCloud regions in their partitions", () => {

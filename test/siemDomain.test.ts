@@ -2,10 +2,10 @@ import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
-import { SiemDomain, SiemDomainArgs } from "../components/siemDomain";
-import { cloudtrailDetector, cloudtrailVisualizations } from "../components/siemDashboards";
-import { domainAccessPolicy } from "../components/siemPolicies";
-import { indexTemplate, LOG_KINDS } from "../components/siemTemplates";
+import { SiemDomain, SiemDomainArgs } from "../components/siem/siemDomain";
+import { cloudtrailDetector, cloudtrailVisualizations } from "../components/siem/siemDashboards";
+import { domainAccessPolicy } from "../components/siem/siemPolicies";
+import { indexTemplate, LOG_KINDS } from "../components/siem/siemTemplates";
 
 const ACCOUNT = "222222222222";
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/security-admins`;

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import {
     AlertResult, AWS_CLIENT_LIMITS, DEADLINE_MARGIN_MS, LogFn, makeTelegramAlertHandler, redact,
     TELEGRAM_CLIENT_OPTIONS, TELEGRAM_LAMBDA_TIMEOUT_SECONDS, TelegramAlertDeps, worstCaseAwsMs, worstCaseClientMs,
-} from "../functions/telegramAlert";
-import { DedupRecord, DedupStore } from "../functions/dedup";
-import { guardDutyFindingUrl } from "../functions/consoleLink";
+} from "../functions/telegram-alert/telegramAlert";
+import { DedupRecord, DedupStore } from "../functions/telegram-alert/dedup";
+import { guardDutyFindingUrl } from "../functions/telegram-alert/consoleLink";
 import { startTelegramPeer, TelegramPeer } from "./support/telegramPeer";
 import { findingEvents, HOSTILE_DESCRIPTION, otherGuardDutyEvents, rejectionOf, withDetail } from "./support/alertFixtures";
 

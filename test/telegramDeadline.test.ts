@@ -4,8 +4,8 @@ import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
     AWS_CLIENT_LIMITS, createTelegramAlertHandler, DEADLINE_MARGIN_MS, LogFn, makeTelegramAlertHandler,
-} from "../functions/telegramAlert";
-import { DedupRecord, DedupStore, dynamoDedupStore } from "../functions/dedup";
+} from "../functions/telegram-alert/telegramAlert";
+import { DedupRecord, DedupStore, dynamoDedupStore } from "../functions/telegram-alert/dedup";
 import { startTelegramPeer, TelegramPeer } from "./support/telegramPeer";
 import { findingEvents, rejectionOf } from "./support/alertFixtures";
 import { loadSerializedHandler } from "./support/serialized";

@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import * as maxmind from "maxmind";
-import { FirehoseResponse, MAX_RESPONSE_BYTES, PROCESSOR_BUFFER_MB, runFirehoseTransform, splitRecordData } from "../functions/firehose";
-import { makeGeoLookup } from "../functions/geoip";
-import { LogFn } from "../functions/logLine";
+import { FirehoseResponse, MAX_RESPONSE_BYTES, PROCESSOR_BUFFER_MB, runFirehoseTransform, splitRecordData } from "../functions/shared/firehose";
+import { makeGeoLookup } from "../functions/shared/geoip";
+import { LogFn } from "../functions/shared/logLine";
 import {
     createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, makeVpcflowTransformHandler, parseFieldList, vpcFlowLogFormat,
-} from "../functions/vpcflowTransform";
-import { createWafTransformHandler, makeWafTransformHandler, transformWafMessage } from "../functions/wafTransform";
+} from "../functions/vpcflow-transform/vpcflowTransform";
+import { createWafTransformHandler, makeWafTransformHandler, transformWafMessage } from "../functions/waf-transform/wafTransform";
 import { compress, cwlPayload, decodeData, firehoseEvent, fixtureLines, fixtureText, GEOIP_CITY } from "./support/logFixtures";
 import { loadSerializedHandler } from "./support/serialized";
 

@@ -1,6 +1,6 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AwsClientStub } from "aws-sdk-client-mock";
-import { dailyIndex } from "../../functions/indexName";
+import { dailyIndex } from "../../functions/cloudtrail-shipper/indexName";
 
 /** Helpers shared by the shipper's fake-dependency and peer suites. */
 

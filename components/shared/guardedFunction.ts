@@ -62,7 +62,7 @@ export function excludedPackages(needed: readonly string[], dependencies: Record
 
 function projectDependencies(): Record<string, string> {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require("../package.json").dependencies ?? {};
+    return require("../../package.json").dependencies ?? {};
 }
 
 /** The statements every guarded function gets: write its own log group, park failed events in its own queue. */

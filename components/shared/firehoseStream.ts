@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PROCESSOR_BUFFER_MB } from "../functions/firehose";
-import { firehoseRolePolicy, firehoseTrust } from "./logPolicies";
+import { PROCESSOR_BUFFER_MB } from "../../functions/shared/firehose";
+import { firehoseRolePolicy, firehoseTrust } from "./firehosePolicies";
 
 export interface FirehoseStreamArgs {
     /** Index name stem (`vpcflow`, `waf`, `dns`, `securityhub`); Firehose appends `-YYYY-MM-DD` daily. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { denyInsecureTransport, policyDocument, PolicyStatement } from "./detectionPolicies";
+import { denyInsecureTransport, policyDocument, PolicyStatement } from "./iamPolicy";
 
 export interface SecureBucketArgs {
     /** Customer-managed KMS key for SSE-KMS (with an S3 bucket key). Default: SSE-S3 (AES256). */

@@ -2,8 +2,11 @@
  * Pure pieces of AlertFanout: event patterns, policies and validation. No Pulumi here, so every
  * document can be tested as plain data and the component stays a thin wiring layer.
  */
-import { consoleHost } from "../functions/consoleLink";
-import { SeverityBand } from "../functions/severity";
+import { consoleHost } from "../../functions/telegram-alert/consoleLink";
+import { SeverityBand } from "../../functions/telegram-alert/severity";
+import { denyInsecureTransportTo as denyInsecureTransport } from "../shared/iamPolicy";
+
+export { eventsDlqPolicy } from "../shared/iamPolicy";
 
 export type RepeatMode = "every" | "new-and-escalations";
 export const REPEAT_MODES: readonly RepeatMode[] = ["every", "new-and-escalations"];
@@ -113,15 +116,6 @@ export function alertKeyPolicy(p: { partition: string; account: string }) {
     ]);
 }
 
-const denyInsecureTransport = (resource: string, action: string) => ({
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: action,
-    Resource: resource,
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-});
-
 /**
  * Only our rules and this account × region's alarms may publish. Alarms are matched by account and region
  * rather than by ARN because other components (LogPipeline's dead-letter and failure alarms) route their
@@ -153,21 +147,6 @@ export function alertTopicPolicy(p: { topicArn: string; ruleArns: string[] }) {
     });
     statements.push(denyInsecureTransport(p.topicArn, "sns:Publish"));
     return doc(statements);
-}
-
-/** EventBridge parks undeliverable events here, from our rules only. */
-export function eventsDlqPolicy(p: { queueArn: string; ruleArns: string[] }) {
-    return doc([
-        {
-            Sid: "DeadLettersFromOwnRules",
-            Effect: "Allow",
-            Principal: { Service: "events.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: p.queueArn,
-            Condition: { ArnEquals: { "aws:SourceArn": p.ruleArns } },
-        },
-        denyInsecureTransport(p.queueArn, "sqs:*"),
-    ]);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { FirehoseEvent, FirehoseRecord, FirehoseResponse, MessageOutcome, runFirehoseTransform } from "./firehose";
-import { jsonLog, LogFn } from "./logLine";
+import { FirehoseEvent, FirehoseRecord, FirehoseResponse, MessageOutcome, runFirehoseTransform } from "../shared/firehose";
+import { jsonLog, LogFn } from "../shared/logLine";
 
 /**
  * vpcflow-transform: Firehose transformation for VPC flow logs delivered straight to Firehose (plain

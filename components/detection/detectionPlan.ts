@@ -6,46 +6,15 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { partitionOf, resolveStandards } from "./securityHubStandards";
-import type { DetectionBaselineArgs } from "./detectionBaseline";
+import type { DetectionBaselineArgs } from "./detectionArgs";
+import {
+    DETECTION_MODES, MAX_THREAT_INTEL_SETS, MAX_TRUSTED_IP_LISTS, ProtectionSwitches, PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS, ThreatList,
+} from "../../model/detection";
 
-export const DETECTION_MODES = ["standalone", "management", "admin", "member"] as const;
-export type DetectionMode = (typeof DETECTION_MODES)[number];
-export const PUBLISHING_FREQUENCIES = ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] as const;
-export const THREAT_LIST_FORMATS = ["TXT", "STIX", "OTX_CSV", "ALIEN_VAULT", "PROOF_POINT", "FIRE_EYE"] as const;
-
-/** GuardDuty quotas per account and region (GuardDuty user guide, "Quotas"). */
-export const MAX_TRUSTED_IP_LISTS = 1;
-export const MAX_THREAT_INTEL_SETS = 6;
-
-export interface ThreatList {
-    /** Friendly name shown in GuardDuty; unique among the lists of its kind. */
-    name: string;
-    /** The list's file format as GuardDuty names it (`TXT`: one IP or CIDR per line). */
-    format: (typeof THREAT_LIST_FORMATS)[number];
-    /** Path of the list inside the repository; uploaded to the baseline's private bucket. */
-    file?: string;
-    /** An `https://` S3 object URL GuardDuty can read, used as given. */
-    s3Url?: string;
-}
-
-export interface ProtectionSwitches {
-    /** S3 Protection: CloudTrail data events on S3 (`S3_DATA_EVENTS`). */
-    s3DataEvents: boolean;
-    /** EKS Protection: the clusters' audit logs (`EKS_AUDIT_LOGS`). */
-    eksAuditLogs: boolean;
-    /** Malware Protection for EC2: scans the EBS volumes of flagged instances (`EBS_MALWARE_PROTECTION`). */
-    ebsMalwareProtection: boolean;
-    /** RDS Protection: Aurora/RDS login activity (`RDS_LOGIN_EVENTS`). */
-    rdsLoginEvents: boolean;
-    /** Lambda Protection: the functions' network activity (`LAMBDA_NETWORK_LOGS`). */
-    lambdaNetworkLogs: boolean;
-    /** GuardDuty Runtime Monitoring (EKS, ECS Fargate, EC2). Exclusive with `eksRuntimeMonitoring`. */
-    runtimeMonitoring: boolean;
-    /** The deprecated EKS-only runtime monitoring. Exclusive with `runtimeMonitoring`. */
-    eksRuntimeMonitoring: boolean;
-    /** Let GuardDuty install and update its security agent. Needs one of the runtime switches. */
-    agentManagement: { eks: boolean; ecsFargate: boolean; ec2: boolean };
-}
+export {
+    DETECTION_MODES, MAX_THREAT_INTEL_SETS, MAX_TRUSTED_IP_LISTS, PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS,
+} from "../../model/detection";
+export type { DetectionMode, ProtectionSwitches, ThreatList } from "../../model/detection";
 
 export interface FeaturePlan {
     name: string;

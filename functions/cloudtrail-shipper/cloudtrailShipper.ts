@@ -1,10 +1,10 @@
 import { BulkItem, BulkSend, bulkIndex } from "./bulk";
 import { scrubSessionTokens, toCloudTrailDoc, ShippableDoc } from "./cloudtrailDoc";
-import { decodeAwslogsData } from "./cwlogs";
+import { decodeAwslogsData } from "../shared/cwlogs";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadLetter";
-import { GeoLookup, openGeoLookup } from "./geoip";
+import { GeoLookup, openGeoLookup } from "../shared/geoip";
 import { validIndexPrefix } from "./indexName";
-import { errorText, jsonLog, LogFn } from "./logLine";
+import { errorText, jsonLog, LogFn } from "../shared/logLine";
 
 /**
  * cloudtrail-shipper: CloudWatch Logs subscription (CloudTrail log group) → enriched documents →

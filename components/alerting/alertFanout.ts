@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEDUP_HASH_KEY, DEDUP_TTL_ATTRIBUTE, DEFAULT_QUIET_MINUTES } from "../functions/dedup";
-import { createTelegramAlertHandler, TELEGRAM_LAMBDA_TIMEOUT_SECONDS } from "../functions/telegramAlert";
+import { DEDUP_HASH_KEY, DEDUP_TTL_ATTRIBUTE, DEFAULT_QUIET_MINUTES } from "../../functions/telegram-alert/dedup";
+import { createTelegramAlertHandler, TELEGRAM_LAMBDA_TIMEOUT_SECONDS } from "../../functions/telegram-alert/telegramAlert";
 import {
     alertKeyPolicy, alertTopicPolicy, DEFAULT_MIN_SEVERITY, emailInputTransformer, emailSlug, eventsDlqPolicy,
     guardDutyBandPattern, guardDutySeverityPattern, RepeatMode, severityBandRanges, telegramFunctionStatements,
     validateAlertArgs,
 } from "./alertPolicies";
-import { queueDepthAlarm } from "./alarms";
-import { GuardedFunction } from "./guardedFunction";
+import { queueDepthAlarm } from "../shared/alarms";
+import { GuardedFunction } from "../shared/guardedFunction";
 
 /** Packages the Telegram handler requires at run time; everything else stays out of its archive. */
 export const TELEGRAM_ALERT_PACKAGES = ["node-telegram-bot-api", "@aws-sdk/client-ssm", "@aws-sdk/client-dynamodb"];

@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AnomalyDetector } from "../dynamic/anomalyDetector";
-import { AuditConfig } from "../dynamic/auditConfig";
-import { DashboardsObject } from "../dynamic/dashboards";
-import { IndexBootstrap } from "../dynamic/indexBootstrap";
-import { IndexTemplate } from "../dynamic/indexTemplate";
-import { IsmPolicy } from "../dynamic/ismPolicy";
-import type { RetryOptions } from "../dynamic/opensearchClient";
-import { OpenSearchRole } from "../dynamic/role";
-import { OpenSearchRoleMapping } from "../dynamic/roleMapping";
+import { AnomalyDetector } from "./dynamic/anomalyDetector";
+import { AuditConfig } from "./dynamic/auditConfig";
+import { DashboardsObject } from "./dynamic/dashboards";
+import { IndexBootstrap } from "./dynamic/indexBootstrap";
+import { IndexTemplate } from "./dynamic/indexTemplate";
+import { IsmPolicy } from "./dynamic/ismPolicy";
+import type { RetryOptions } from "./dynamic/opensearchClient";
+import { OpenSearchRole } from "./dynamic/role";
+import { OpenSearchRoleMapping } from "./dynamic/roleMapping";
 import { cloudtrailDashboard, cloudtrailDetector, cloudtrailVisualizations, indexPatterns, SavedObject } from "./siemDashboards";
 import {
     clusterSettings, DEFAULT_RETENTION_DAYS, domainAccessPolicy, engineMinor, LOG_TYPES, logResourcePolicy,

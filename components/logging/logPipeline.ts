@@ -1,17 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createCloudTrailShipperHandler, DEAD_LETTER_PREFIX, SHIPPER_TIMEOUT_SECONDS } from "../functions/cloudtrailShipper";
-import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, vpcFlowLogFormat } from "../functions/vpcflowTransform";
-import { createWafTransformHandler } from "../functions/wafTransform";
-import { clusterEndpoint, FirehoseStream } from "./firehoseStream";
-import { GuardedFunction, LAMBDA_RUNTIME, PolicyStatement as FunctionStatement } from "./guardedFunction";
+import { createCloudTrailShipperHandler, DEAD_LETTER_PREFIX, SHIPPER_TIMEOUT_SECONDS } from "../../functions/cloudtrail-shipper/cloudtrailShipper";
+import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, vpcFlowLogFormat } from "../../functions/vpcflow-transform/vpcflowTransform";
+import { createWafTransformHandler } from "../../functions/waf-transform/wafTransform";
+import { clusterEndpoint, FirehoseStream } from "../shared/firehoseStream";
+import { GuardedFunction, LAMBDA_RUNTIME, PolicyStatement as FunctionStatement } from "../shared/guardedFunction";
 import {
     checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy, securityHubDlqPolicy,
     partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
 } from "./logPolicies";
-import { queueDepthAlarm } from "./alarms";
-import { SecureBucket } from "./secureBucket";
-import { OFFLINE_PLAN_ENV } from "../wiring";
+import { queueDepthAlarm } from "../shared/alarms";
+import { SecureBucket } from "../shared/secureBucket";
+import { OFFLINE_PLAN_ENV } from "../../model/offlinePlan";
 
 /** Which trail an account×region gets; the caller decides (only the account's trail region gets one). */
 export type TrailMode = "none" | "account" | "organization";

@@ -1,6 +1,6 @@
-import { FirehoseEvent, FirehoseRecord, FirehoseResponse, MessageOutcome, runFirehoseTransform } from "./firehose";
-import { GeoLookup, openGeoLookup } from "./geoip";
-import { errorText, jsonLog, LogFn } from "./logLine";
+import { FirehoseEvent, FirehoseRecord, FirehoseResponse, MessageOutcome, runFirehoseTransform } from "../shared/firehose";
+import { GeoLookup, openGeoLookup } from "../shared/geoip";
+import { errorText, jsonLog, LogFn } from "../shared/logLine";
 
 /**
  * waf-transform: Firehose transformation for AWS WAF web ACL logs (one JSON object per record, from the

@@ -2,38 +2,10 @@
  * IAM and bucket policy statements for the detection baseline, as pure functions of plain strings so they
  * can be tested without Pulumi and reused by other components.
  */
+import { PolicyDocument, policyDocument, PolicyStatement } from "../shared/iamPolicy";
 
-/** An IAM policy statement as it appears in a policy document. */
-export interface PolicyStatement {
-    Sid?: string;
-    Effect: "Allow" | "Deny";
-    Principal?: "*" | Record<string, string | string[]>;
-    Action: string | string[];
-    /** Absent only in trust policies, whose resource is the role itself. */
-    Resource?: string | string[];
-    Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-    Version: "2012-10-17";
-    Statement: PolicyStatement[];
-}
-
-export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
-    return { Version: "2012-10-17", Statement: statements };
-}
-
-/** Refuse every request to the bucket or its objects that does not arrive over TLS. */
-export function denyInsecureTransport(bucketArn: string): PolicyStatement {
-    return {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-    };
-}
+export { denyInsecureTransport, policyDocument } from "../shared/iamPolicy";
+export type { PolicyDocument, PolicyStatement } from "../shared/iamPolicy";
 
 /** Where AWS Config writes in the bucket: `[prefix/]AWSLogs/<account>/Config/*`. */
 export function configDeliveryPath(bucketArn: string, accountId: string, keyPrefix?: string): string {

@@ -1,5 +1,5 @@
-import type { CwlLogEvent, CwlPayload } from "./cwlogs";
-import type { GeoLookup } from "./geoip";
+import type { CwlLogEvent, CwlPayload } from "../shared/cwlogs";
+import type { GeoLookup } from "../shared/geoip";
 import { dailyIndex, firstValidDate } from "./indexName";
 
 /**
