@@ -43,7 +43,7 @@ for (const { account, region } of placements) {
         awsConfig: { enabled: cfg.detection.awsConfig.enabled, includeGlobalResourceTypes: recordsGlobalResources(cfg, account, region) },
         delegationDependsOn: mode === "management" ? adminEnablement.get(region)!.promise : undefined,
         organizationDependsOn: mode === "admin" ? delegationsByRegion.get(region) : undefined,
-    }, { provider: providers.for(account, region) });
+    }, { provider: providers.forAccount(account) });
     if (mode === "management") delegationsByRegion.set(region, baseline.delegations);
     if (mode === "admin") adminEnablement.get(region)?.resolve(baseline.enablement);
     (detection[account.name] ??= {})[region] = baseline.summary;
@@ -54,13 +54,15 @@ for (const pending of adminEnablement.values()) pending.resolve([]);
 const alerting: Record<string, Record<string, pulumi.Output<string>>> = {};
 for (const { account, region } of placements) {
     const fanout = new AlertFanout(`${account.name}-${region}`, {
+        accountId: account.id,
+        region,
         stage: cfg.stage,
         minSeverity: cfg.alerts.minSeverity,
         emails: cfg.alerts.emails,
         telegram: cfg.alerts.telegramChatId && botToken ? { chatId: cfg.alerts.telegramChatId, botToken } : undefined,
         repeat: cfg.alerts.repeat,
         quietMinutes: cfg.alerts.quietMinutes,
-    }, { provider: providers.for(account, region) });
+    }, { provider: providers.forAccount(account) });
     (alerting[account.name] ??= {})[region] = fanout.topicArn;
 }
 
@@ -87,7 +89,7 @@ for (const { account, region } of placements) {
         retentionDays: cfg.logs.retentionDays,
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
         alarmTopicArn: alerting[account.name][region],
-    }, { provider: providers.for(account, region) });
+    }, { provider: providers.forAccount(account) });
     writerRoleArns.push(...pipeline.writerRoleArns);
     (logging[account.name] ??= {})[region] = pulumi.output(pipeline.enabledSources);
 }
@@ -105,10 +107,11 @@ const siem = new SiemDomain(`siem-${cfg.stage}`, {
     retentionDays: cfg.siem.retentionDays,
     adminRoleArn: cfg.siem.adminRoleArn,
     deployerRoleArn: cfg.securityAccount.roleArn,
+    accountId: cfg.securityAccount.id,
     region: cfg.homeRegion,
     writerRoleArns,
     allowedCidrs: cfg.siem.allowedCidrs,
-}, { provider: providers.for(cfg.securityAccount, cfg.homeRegion) });
+}, { provider: providers.forAccount(cfg.securityAccount) });
 resolveDomainArn(siem.domainArn);
 resolveDomainEndpoint(siem.endpoint);
 

@@ -26,6 +26,22 @@ export interface MockedResource {
     custom: boolean;
     parent?: string;
     provider?: ProviderPlacement;
+    /**
+     * Where the resource is managed: its own `region` input (@pulumi/aws 7.x), else its provider's region;
+     * undefined for global services (IAM, Organizations), which have no region.
+     */
+    region?: string;
+}
+
+/** AWS services with no region: their resources take no `region` input and live in the account. */
+export function isGlobalType(type: string): boolean {
+    return /^aws:(iam|organizations)\//.test(type);
+}
+
+/** The region a resource is managed in (see `MockedResource.region`). */
+export function effectiveRegion(type: string, inputs: any, provider: ProviderPlacement | undefined): string | undefined {
+    if (isGlobalType(type)) return undefined;
+    return typeof inputs?.region === "string" && inputs.region !== "" ? inputs.region : provider?.region;
 }
 
 export interface RunOptions {
@@ -96,7 +112,7 @@ function partitionOf(region: string): { partition: string; dnsSuffix: string } {
 /** Plausible outputs for a resource, so ARNs and URLs built from them read like the real thing. */
 export function fakeState(type: string, name: string, inputs: any, where: ProviderPlacement | undefined): Record<string, unknown> {
     const account = where?.account ?? "000000000000";
-    const region = where?.region ?? "us-east-1";
+    const region = effectiveRegion(type, inputs, where) ?? where?.region ?? "us-east-1";
     const { partition } = partitionOf(region);
     const [, mod = ""] = type.split(":");
     const service = mod.split("/")[0];
@@ -157,7 +173,8 @@ export function fakeState(type: string, name: string, inputs: any, where: Provid
 function mockCall(args: pulumi.runtime.MockCallArgs, providers: Map<string, ProviderPlacement>): Record<string, any> {
     const where = args.provider ? providers.get(args.provider.split("::").slice(0, -1).join("::")) : undefined;
     const account = where?.account;
-    const region = where?.region;
+    // Invokes take a `region` argument in @pulumi/aws 7.x, like resources.
+    const region = typeof args.inputs?.region === "string" ? args.inputs.region : where?.region;
     switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             if (!account) throw new Error("mock engine: getCallerIdentity invoked without an explicit provider");
@@ -229,6 +246,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
                 propertyDependencies: meta?.propertyDependencies ?? {},
                 custom: meta?.custom ?? Boolean(args.custom),
                 parent: parentUrn, provider: placement,
+                region: args.type === "pulumi:providers:aws" ? placement?.region : effectiveRegion(args.type, inputs, placement),
             };
             resources.push(record);
             byUrn.set(urn, record);

@@ -113,10 +113,12 @@ function tree(cfg: GuardpostConfig, resources: MockedResource[]): PlanAccount[] 
         if (parent) parent.children.push(nodes.get(r.urn)!);
         else tops.push(r);
     }
+    // A component's place: the account and region of its first regional resource (IAM is global, so it
+    // cannot say which region a component serves).
     const placementOf = (r: MockedResource): { account: string; region: string } | undefined => {
-        if (r.provider) return r.provider;
-        const descendant = resources.find(d => d.provider && d.urn !== r.urn && isDescendant(d, r.urn, resources));
-        return descendant?.provider;
+        const regional = (d: MockedResource) => d.custom && d.provider !== undefined && d.region !== undefined;
+        const found = regional(r) ? r : resources.find(d => regional(d) && d.urn !== r.urn && isDescendant(d, r.urn, resources));
+        return found ? { account: found.provider!.account, region: found.region! } : undefined;
     };
     const accounts: PlanAccount[] = cfg.accounts.map(a => ({ name: a.name, id: a.id, kind: a.kind, regions: a.regions.map(region => ({ region, components: [], resourceCount: 0 })), resourceCount: 0 }));
     for (const top of tops) {

@@ -111,6 +111,8 @@ describe("e-mail input transformer", () => {
 
 function baseArgs(overrides: Partial<AlertFanoutArgs> = {}): AlertFanoutArgs {
     return {
+        accountId: "111111111111",
+        region: "us-east-1",
         stage: "dev",
         emails: ["sec@example.com", "oncall@example.org"],
         telegram: { chatId: "-1001234567890", botToken: pulumi.secret(TOKEN) },
@@ -137,15 +139,19 @@ describe("AlertFanout component", function () {
 
     before(async () => {
         ({ resources } = await runMocked(() => {
-            const p = testProvider("111111111111", "us-east-1");
+            // One provider per account, configured for another region: every resource names its own.
+            const p = testProvider("111111111111", "eu-central-1");
             new AlertFanout("dev-sec-use1", baseArgs(), { provider: p });
         }, { requireExplicitProviders: true }));
     });
 
-    it("places every resource at the provider's account and region", () => {
+    it("places every resource in the provider's account and, by its region input, in the fanout's region", () => {
         const custom = resources.filter((r) => r.custom && r.type.startsWith("aws:"));
         expect(custom.length).to.be.greaterThan(15);
-        for (const r of custom) expect(r.provider, r.name).to.include({ account: "111111111111", region: "us-east-1" });
+        for (const r of custom) {
+            expect(r.provider, r.name).to.include({ account: "111111111111" });
+            expect(r.region, r.name).to.equal(r.type.startsWith("aws:iam/") ? undefined : "us-east-1");
+        }
     });
 
     it("creates a rotating CMK that the account administers and EventBridge and CloudWatch may use", () => {
@@ -281,12 +287,15 @@ describe("AlertFanout variants", function () {
 
     it("builds independent stacks per account, region and partition", async () => {
         const { resources } = await runMocked(() => {
-            new AlertFanout("prod-a", baseArgs({ stage: "prod" }), { provider: testProvider("222222222222", "eu-west-1") });
-            new AlertFanout("prod-cn", baseArgs({ stage: "prod" }), { provider: testProvider("333333333333", "cn-north-1") });
+            new AlertFanout("prod-a", baseArgs({ stage: "prod", accountId: "222222222222", region: "eu-west-1" }), { provider: testProvider("222222222222", "eu-west-1") });
+            new AlertFanout("prod-cn", baseArgs({ stage: "prod", accountId: "333333333333", region: "cn-north-1" }), { provider: testProvider("333333333333", "cn-north-1") });
         }, { requireExplicitProviders: true });
         for (const [prefix, account, region] of [["prod-a", "222222222222", "eu-west-1"], ["prod-cn", "333333333333", "cn-north-1"]]) {
             const mine = resources.filter((r) => r.custom && r.name.startsWith(`${prefix}-`));
-            for (const r of mine) expect(r.provider, r.name).to.include({ account, region });
+            for (const r of mine) {
+                expect(r.provider, r.name).to.include({ account });
+                if (!r.type.startsWith("aws:iam/")) expect(r.region, r.name).to.equal(region);
+            }
         }
         const cnKey = resources.find((r) => r.type === "aws:kms/key:Key" && r.name.startsWith("prod-cn"))!;
         expect(policyOf(cnKey).Statement[0].Principal.AWS).to.equal("arn:aws-cn:iam::333333333333:root");

@@ -51,6 +51,7 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
             new SiemDomain("guardpost-siem", {
                 engineVersion: "OpenSearch_2.13", sizing: { instanceType: "t3.medium.search", instanceCount: 1, volumeSizeGiB: 20 },
                 adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, retentionDays: 30,
+                accountId: "222222222222", region: "eu-west-1",
                 providerRetry: { initialDelayMs: 5, maxDelayMs: 10, timeoutSeconds: 5 },
             }, { provider: testProvider("222222222222", "eu-west-1") });
         });

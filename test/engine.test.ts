@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { runMocked } from "../plan/engine";
+import { fakeState, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
 
 describe("mock engine", () => {
@@ -17,6 +17,21 @@ describe("mock engine", () => {
         expect(q.provider).to.include({ account: "111111111111", region: "ap-northeast-2" });
         expect(q.parent).to.match(/guardpost:test:Thing::thing$/);
         expect(t.provider).to.include({ account: "111111111111", region: "ap-northeast-2" });
+    });
+
+    it("places a resource in its own region input over its provider's, and IAM in no region", async () => {
+        const { resources } = await runMocked(() => {
+            const p = testProvider("111111111111", "us-east-1");
+            new aws.sqs.Queue("here", { region: "eu-west-1" }, { provider: p });
+            new aws.sqs.Queue("default", {}, { provider: p });
+            new aws.iam.Role("role", { assumeRolePolicy: "{}" }, { provider: p });
+        });
+        const byName = (n: string) => resources.find(r => r.name === n)!;
+        expect(byName("here").region).to.equal("eu-west-1");
+        expect(byName("here").provider).to.include({ account: "111111111111", region: "us-east-1" });
+        expect(fakeState(byName("here").type, "here", byName("here").inputs, byName("here").provider).arn).to.match(/^arn:aws:sqs:eu-west-1:111111111111:/);
+        expect(byName("default").region).to.equal("us-east-1");
+        expect(byName("role").region).to.equal(undefined);
     });
 
     it("throws on an invoke it has no mock for, naming the token", async () => {

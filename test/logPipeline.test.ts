@@ -215,7 +215,7 @@ describe("LogPipeline component", function () {
         expect(watchedQueues.sort()).to.deep.equal(queues.sort());
         const bucket = one(all, "aws:s3/bucket:Bucket", "-dead-letters");
         const metric = one(all, "aws:s3/bucketMetric:BucketMetric", "-dead-letters-parked");
-        expect(metric.inputs).to.deep.equal({ bucket: bucketOf(bucket), name: "parked-records" });
+        expect(metric.inputs).to.deep.equal({ region: "eu-west-1", bucket: bucketOf(bucket), name: "parked-records" });
         const parked = one(all, "aws:cloudwatch/metricAlarm:MetricAlarm", "-dead-letters-parked").inputs;
         expect(parked).to.include({ namespace: "AWS/S3", metricName: "PutRequests", statistic: "Sum", threshold: 0, comparisonOperator: "GreaterThanThreshold" });
         expect(parked.dimensions).to.deep.equal({ BucketName: bucketOf(bucket), FilterId: "parked-records" });

@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseConfig } from "../config";
-import { runPlan, type PlanReport } from "../plan/plan";
+import { runPlan, type PlanNode, type PlanReport } from "../plan/plan";
+import { isGlobalType } from "../plan/engine";
 import { checkPolicies } from "../plan/policyCheck";
 import { readStackFile } from "../plan/stackFile";
 import { main } from "../scripts/plan";
@@ -28,30 +29,53 @@ describe("the program under the mock engine", function () {
 
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
-            it("declares every resource through an explicit provider placed in a configured account × region", async () => {
+            it("places every resource in a configured account, each regional one by its own region input in its component's region", async () => {
                 const report = await plan(stack);
                 const cfg = parseConfig(readStackFile(stack).config);
-                const allowed = new Set(cfg.accounts.flatMap(a => a.regions.map(r => `${a.id}/${r}`)));
-                const custom = report.resources.filter(r => r.custom && r.type.startsWith("aws:"));
+                // The region each top-level component was placed in by the plan (account × region of config).
+                const regionOf = new Map<string, string>();
+                const mark = (node: PlanNode, region: string) => { regionOf.set(node.urn, region); node.children.forEach(c => mark(c, region)); };
+                for (const a of report.accounts) for (const r of a.regions) for (const c of r.components) mark(c, r.region);
+                const custom = report.resources.filter(r => r.custom && !r.type.startsWith("pulumi:"));
                 expect(custom.length).to.be.greaterThan(50);
+                let global = 0;
+                const accountOf = new Map<string, string>();
+                for (const a of report.accounts) for (const r of a.regions) for (const c of r.components) accountOf.set(c.urn, a.id);
+                const topOf = (urn: string): string => { const r = report.resources.find(x => x.urn === urn)!; return accountOf.has(urn) || !r.parent ? urn : topOf(r.parent); };
                 for (const r of custom) {
-                    expect(r.provider, `${r.type} ${r.name}`).to.not.equal(undefined);
-                    expect(allowed.has(`${r.provider!.account}/${r.provider!.region}`), `${r.type} ${r.name} at ${r.provider!.account}/${r.provider!.region}`).to.equal(true);
+                    const what = `${r.type} ${r.name}`;
+                    // The OpenSearch dynamic resources run in the deploying process (no AWS provider): they
+                    // carry the domain's region for SigV4 instead, checked below like every other.
+                    if (r.type.startsWith("aws:")) expect(r.provider, what).to.not.equal(undefined);
+                    const account = cfg.accounts.find(a => a.id === (r.provider?.account ?? accountOf.get(topOf(r.urn))));
+                    expect(account, what).to.not.equal(undefined);
+                    const configured = regionOf.get(r.urn);
+                    expect(configured, what).to.be.a("string");
+                    expect(account!.regions, what).to.include(configured);
+                    if (isGlobalType(r.type)) {
+                        global++;
+                        expect(r.inputs.region, `${what} is global and takes no region`).to.equal(undefined);
+                        continue;
+                    }
+                    // Explicit, never inherited from the account's provider, which serves all its regions.
+                    expect(r.inputs.region, what).to.equal(configured);
+                    expect(r.region, what).to.equal(configured);
                 }
+                expect(global, "IAM roles and policies are the global resources").to.be.greaterThan(0);
             });
 
-            it("creates exactly one provider per account × region, assuming that account's deployer role", async () => {
+            it("creates exactly one provider per account, assuming that account's deployer role", async () => {
                 const report = await plan(stack);
                 const cfg = parseConfig(readStackFile(stack).config);
                 const providers = report.resources.filter(r => r.type === "pulumi:providers:aws");
-                expect(providers).to.have.length(cfg.accounts.reduce((n, a) => n + a.regions.length, 0));
+                expect(providers).to.have.length(cfg.accounts.length);
+                expect(report.totals.providers).to.equal(cfg.accounts.length);
                 for (const account of cfg.accounts) {
-                    for (const region of account.regions) {
-                        const p = providers.filter(x => x.provider?.account === account.id && x.provider?.region === region);
-                        expect(p, `${account.name}/${region}`).to.have.length(1);
-                        expect(JSON.stringify(p[0].inputs.assumeRoles)).to.contain(account.roleArn);
-                        expect(JSON.stringify(p[0].inputs.defaultTags)).to.contain("guardpost:account");
-                    }
+                    const p = providers.filter(x => x.provider?.account === account.id);
+                    expect(p, account.name).to.have.length(1);
+                    expect(p[0].provider!.region).to.equal(account.regions[0]);
+                    expect(JSON.stringify(p[0].inputs.assumeRoles)).to.contain(account.roleArn);
+                    expect(JSON.stringify(p[0].inputs.defaultTags)).to.contain("guardpost:account");
                 }
             });
 
@@ -80,7 +104,7 @@ describe("the program under the mock engine", function () {
         const cfg = parseConfig(readStackFile("dev").config);
         const detectors = report.resources.filter(r => r.type === "aws:guardduty/detector:Detector");
         const placements = cfg.accounts.flatMap(a => a.regions.map(r => `${a.id}/${r}`));
-        expect(detectors.map(d => `${d.provider!.account}/${d.provider!.region}`)).to.have.members(placements);
+        expect(detectors.map(d => `${d.provider!.account}/${d.region}`)).to.have.members(placements);
         for (const d of detectors) {
             expect(d.inputs.findingPublishingFrequency).to.equal("FIFTEEN_MINUTES");
             const features = report.resources.filter(r => r.type === "aws:guardduty/detectorFeature:DetectorFeature" && r.propertyDependencies.detectorId?.includes(d.urn));
@@ -97,9 +121,9 @@ describe("the program under the mock engine", function () {
         // AWS creates member detectors under auto-enable; declaring them fails with "already exists". The
         // management account is not auto-enrolled, so it declares its own.
         const expected = [cfg.securityAccount, cfg.managementAccount!].flatMap(a => a.regions.map(r => `${a.id}/${r}`));
-        expect(detectors.map(d => `${d.provider!.account}/${d.provider!.region}`)).to.have.members(expected);
+        expect(detectors.map(d => `${d.provider!.account}/${d.region}`)).to.have.members(expected);
         const delegations = report.resources.filter(r => r.type === "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount");
-        expect(delegations.map(d => d.provider!.region)).to.have.members(cfg.securityAccount.regions);
+        expect(delegations.map(d => d.region)).to.have.members(cfg.securityAccount.regions);
         for (const d of delegations) {
             expect(d.provider!.account).to.equal(cfg.managementAccount!.id);
             expect(d.inputs.adminAccountId).to.equal(cfg.securityAccount.id);
@@ -115,7 +139,8 @@ describe("the program under the mock engine", function () {
             const cfg = parseConfig(readStackFile(stack).config);
             const domains = report.resources.filter(r => r.type === "aws:opensearch/domain:Domain");
             expect(domains, stack).to.have.length(1);
-            expect(domains[0].provider).to.include({ account: cfg.securityAccount.id, region: cfg.homeRegion });
+            expect(domains[0].provider).to.include({ account: cfg.securityAccount.id });
+        expect(domains[0].region).to.equal(cfg.homeRegion);
         }
     });
 });
@@ -131,7 +156,7 @@ describe("npm run plan", function () {
         expect(out).to.match(/^ {2}ap-northeast-2 — \d+ resources$/m);
         expect(out).to.match(/^ {6}DetectionBaseline security-ap-northeast-2 \(\d+ resources\)$/m);
         expect(out).to.match(/^ {8}aws:guardduty\/detector:Detector {2}security-ap-northeast-2-detector$/m);
-        expect(out).to.match(/^totals: \d+ resources in \d+ components through 3 providers$/m);
+        expect(out).to.match(/^totals: \d+ resources in \d+ components through 2 providers$/m);
         expect(out).to.contain("policy: all mandatory rules pass");
         expect(out).to.contain("config: valid (Pulumi.dev.yaml)");
         expect(out).to.contain("warning: guardpost:telegramBotToken is not set; the plan uses a placeholder");

@@ -19,7 +19,7 @@ const WRITERS = [
 const DEV_ARGS: SiemDomainArgs = {
     engineVersion: "OpenSearch_2.13",
     sizing: { instanceType: "t3.medium.search", instanceCount: 1, volumeSizeGiB: 20 },
-    adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS,
+    adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, accountId: ACCOUNT, region: "eu-west-1",
 };
 
 const PROD_ARGS: SiemDomainArgs = {
@@ -27,7 +27,7 @@ const PROD_ARGS: SiemDomainArgs = {
     sizing: { instanceType: "r6g.large.search", instanceCount: 3, availabilityZones: 3, dedicatedMasterType: "m6g.large.search",
         volumeSizeGiB: 200, iops: 6000, throughputMiBps: 250 },
     retentionDays: 365,
-    adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS,
+    adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, accountId: ACCOUNT, region: "eu-west-1",
     allowedCidrs: ["203.0.113.0/24", "2001:db8::/32"],
 };
 

@@ -9,11 +9,16 @@ import {
 } from "./alertPolicies";
 import { queueDepthAlarm } from "../shared/alarms";
 import { GuardedFunction } from "../shared/guardedFunction";
+import { partitionOf } from "../../model/partition";
 
 /** Packages the Telegram handler requires at run time; everything else stays out of its archive. */
 export const TELEGRAM_ALERT_PACKAGES = ["node-telegram-bot-api", "@aws-sdk/client-ssm", "@aws-sdk/client-dynamodb"];
 
 export interface AlertFanoutArgs {
+    /** The 12-digit id of the account this fanout is declared in (its provider's account). */
+    accountId: string;
+    /** The region of the topic, rules and function: GuardDuty publishes findings to EventBridge per region. */
+    region: string;
     /** Stage name shown in every alert (`dev`, `prod`, …): lower-case letters, digits, '-'. */
     stage: string;
     /** Lowest GuardDuty severity (1–10) that alerts; default 4 (Medium and above, Critical included). */
@@ -71,27 +76,32 @@ export class AlertFanout extends pulumi.ComponentResource {
         const extraActions = args.failureAlarm?.extraActions ?? [];
         const parent = { parent: this };
 
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const partition = aws.getPartitionOutput({}, parent).partition;
-        const region = aws.getRegionOutput({}, parent).region;
+        // From arguments, not invokes: the offline plan has no AWS to ask, and an invoke per component is
+        // slow at scale.
+        const account = args.accountId;
+        const region = args.region;
+        const partition = partitionOf(region);
 
         const key = new aws.kms.Key(`${name}-key`, {
+            region,
             description: `guardpost ${stage} alerting: SNS topic, EventBridge DLQ, Telegram token`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
-            policy: pulumi.all([partition, account]).apply(([p, a]) => JSON.stringify(alertKeyPolicy({ partition: p, account: a }))),
+            policy: JSON.stringify(alertKeyPolicy({ partition, account })),
         }, parent);
-        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/guardpost/${name}-alerts`, targetKeyId: key.keyId }, parent);
+        new aws.kms.Alias(`${name}-key-alias`, { region, name: `alias/guardpost/${name}-alerts`, targetKeyId: key.keyId }, parent);
 
         const topic = new aws.sns.Topic(`${name}-topic`, {
+            region,
             displayName: `guardpost ${stage} GuardDuty`,
             kmsMasterKeyId: key.arn,
         }, parent);
         for (const email of args.emails) {
-            new aws.sns.TopicSubscription(`${name}-email-${emailSlug(email)}`, { topic: topic.arn, protocol: "email", endpoint: email }, parent);
+            new aws.sns.TopicSubscription(`${name}-email-${emailSlug(email)}`, { region, topic: topic.arn, protocol: "email", endpoint: email }, parent);
         }
 
         const eventsDlq = new aws.sqs.Queue(`${name}-events-dlq`, {
+            region,
             kmsMasterKeyId: key.arn,
             messageRetentionSeconds: 1209600,
         }, parent);
@@ -102,13 +112,15 @@ export class AlertFanout extends pulumi.ComponentResource {
             for (const range of severityBandRanges(minSeverity)) {
                 const band = range.band.toLowerCase();
                 const rule = new aws.cloudwatch.EventRule(`${name}-email-${band}`, {
+                    region,
                     description: `guardpost ${stage}: GuardDuty ${range.band} findings (severity >= ${minSeverity}) to e-mail`,
                     eventPattern: JSON.stringify(guardDutyBandPattern(range)),
                 }, parent);
                 new aws.cloudwatch.EventTarget(`${name}-email-${band}-target`, {
+                    region,
                     rule: rule.name,
                     arn: topic.arn,
-                    inputTransformer: partition.apply((p) => emailInputTransformer(stage, range.band, p)),
+                    inputTransformer: emailInputTransformer(stage, range.band, partition),
                     deadLetterConfig: { arn: eventsDlq.arn },
                     retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
                 }, parent);
@@ -120,6 +132,7 @@ export class AlertFanout extends pulumi.ComponentResource {
         let telegramRule: aws.cloudwatch.EventRule | undefined;
         if (args.telegram) {
             const parameter = new aws.ssm.Parameter(`${name}-telegram-token`, {
+                region,
                 name: `/guardpost/${stage}/${name}/telegram-bot-token`,
                 description: "Telegram bot token for guardpost alerts (read by the telegram-alert function)",
                 type: "SecureString",
@@ -128,6 +141,7 @@ export class AlertFanout extends pulumi.ComponentResource {
             }, parent);
             const table = repeat === "new-and-escalations"
                 ? new aws.dynamodb.Table(`${name}-dedup`, {
+                    region,
                     billingMode: "PAY_PER_REQUEST",
                     hashKey: DEDUP_HASH_KEY,
                     attributes: [{ name: DEDUP_HASH_KEY, type: "S" }],
@@ -148,29 +162,33 @@ export class AlertFanout extends pulumi.ComponentResource {
             // The failure queue keeps SQS-managed encryption rather than the CMK: the CMK would need an
             // unconditional kms:Decrypt in this role, which would make the via-SSM condition meaningless.
             fn = new GuardedFunction(`${name}-telegram`, {
+                region,
                 functionTag: "telegram-alert",
                 description: `guardpost ${stage}: GuardDuty findings to Telegram`,
                 callbackFactory: createTelegramAlertHandler,
                 packages: TELEGRAM_ALERT_PACKAGES,
                 timeout: TELEGRAM_LAMBDA_TIMEOUT_SECONDS,
                 environment,
-                statements: pulumi.all([parameter.arn, key.arn, region, table?.arn]).apply(([parameterArn, keyArn, r, tableArn]) =>
-                    telegramFunctionStatements({ parameterArn, keyArn, region: r, tableArn })),
+                statements: pulumi.all([parameter.arn, key.arn, table?.arn]).apply(([parameterArn, keyArn, tableArn]) =>
+                    telegramFunctionStatements({ parameterArn, keyArn, region, tableArn })),
                 alarmTopicArn: topic.arn,
                 logRetentionDays: args.logRetentionDays,
             }, parent);
 
             telegramRule = new aws.cloudwatch.EventRule(`${name}-telegram`, {
+                region,
                 description: `guardpost ${stage}: GuardDuty findings (severity >= ${minSeverity}) to Telegram`,
                 eventPattern: JSON.stringify(guardDutySeverityPattern(minSeverity)),
             }, parent);
             const permission = new aws.lambda.Permission(`${name}-telegram-invoke`, {
+                region,
                 action: "lambda:InvokeFunction",
                 function: fn.function.name,
                 principal: "events.amazonaws.com",
                 sourceArn: telegramRule.arn,
             }, parent);
             new aws.cloudwatch.EventTarget(`${name}-telegram-target`, {
+                region,
                 rule: telegramRule.name,
                 arn: fn.function.arn,
                 deadLetterConfig: { arn: eventsDlq.arn },
@@ -181,11 +199,13 @@ export class AlertFanout extends pulumi.ComponentResource {
         const allRules = [...emailRules, ...(telegramRule ? [telegramRule] : [])];
         const ruleArns = pulumi.all(allRules.map((r) => r.arn));
         new aws.sqs.QueuePolicy(`${name}-events-dlq-policy`, {
+            region,
             queueUrl: eventsDlq.url,
             policy: pulumi.all([eventsDlq.arn, ruleArns]).apply(([queueArn, arns]) => JSON.stringify(eventsDlqPolicy({ queueArn, ruleArns: arns }))),
         }, parent);
 
         queueDepthAlarm(`${name}-events-dlq-alarm`, {
+            region,
             description: `guardpost ${stage}: EventBridge could not deliver GuardDuty findings; they are parked in the DLQ`,
             queueName: eventsDlq.name,
             actions: [topic.arn, ...extraActions],
@@ -193,6 +213,7 @@ export class AlertFanout extends pulumi.ComponentResource {
 
         const emailRuleArns = pulumi.all(emailRules.map((r) => r.arn));
         new aws.sns.TopicPolicy(`${name}-topic-policy`, {
+            region,
             arn: topic.arn,
             policy: pulumi.all([topic.arn, emailRuleArns]).apply(([topicArn, rules]) =>
                 JSON.stringify(alertTopicPolicy({ topicArn, ruleArns: rules }))),

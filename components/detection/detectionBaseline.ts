@@ -73,6 +73,7 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         validateDetectionArgs(name, args);
         super("guardpost:detection:DetectionBaseline", name, {}, opts);
         const child = { parent: this };
+        const region = args.region;
         const tags = args.tags;
         const mode = args.mode;
         const enablement: pulumi.Resource[] = [];
@@ -87,16 +88,16 @@ export class DetectionBaseline extends pulumi.ComponentResource {
             // The management account only joins the GuardDuty organization once it has a detector, and
             // AWS does not create one for it. As a member its features come from the admin's organization
             // configuration, and its frequency from the admin's — the same configured value, so no drift.
-            detector = new aws.guardduty.Detector(`${name}-detector`, { enable: true, findingPublishingFrequency: frequency, tags }, child);
+            detector = new aws.guardduty.Detector(`${name}-detector`, { region, enable: true, findingPublishingFrequency: frequency, tags }, child);
         } else if (mode !== "member") {
-            detector = new aws.guardduty.Detector(`${name}-detector`, { enable: true, findingPublishingFrequency: frequency, tags }, child);
-            enabledFeatures = this.declareFeatures(name, detector, args.protections);
+            detector = new aws.guardduty.Detector(`${name}-detector`, { region, enable: true, findingPublishingFrequency: frequency, tags }, child);
+            enabledFeatures = this.declareFeatures(name, region, detector, args.protections);
             enablement.push(detector);
         }
 
         let graph: aws.detective.Graph | undefined;
         if (args.detective && ownsLists) {
-            graph = new aws.detective.Graph(`${name}-graph`, { tags }, { parent: this, dependsOn: detector ? [detector] : [] });
+            graph = new aws.detective.Graph(`${name}-graph`, { region, tags }, { parent: this, dependsOn: detector ? [detector] : [] });
             enablement.push(graph);
         }
 
@@ -105,31 +106,32 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         let aggregator: aws.securityhub.FindingAggregator | undefined;
         if (args.securityHub.enabled) {
             hub = new aws.securityhub.Account(`${name}-hub`, {
+                region,
                 // Standards are subscribed explicitly below; defaults would add CIS 1.2 behind our back.
                 enableDefaultStandards: false,
                 autoEnableControls: true,
             }, child);
             if (mode !== "member") enablement.push(hub);
             standardsArns = resolveStandards(args.securityHub.standards, args.region).map(({ shortName, arn }) => {
-                new aws.securityhub.StandardsSubscription(`${name}-standard-${slug(shortName)}`, { standardsArn: arn }, { parent: this, dependsOn: [hub!] });
+                new aws.securityhub.StandardsSubscription(`${name}-standard-${slug(shortName)}`, { region, standardsArn: arn }, { parent: this, dependsOn: [hub!] });
                 return arn;
             });
             if (ownsLists && args.region === args.homeRegion) {
-                aggregator = new aws.securityhub.FindingAggregator(`${name}-finding-aggregator`, { linkingMode: "ALL_REGIONS" }, { parent: this, dependsOn: [hub] });
+                aggregator = new aws.securityhub.FindingAggregator(`${name}-finding-aggregator`, { region, linkingMode: "ALL_REGIONS" }, { parent: this, dependsOn: [hub] });
             }
         }
 
         if (mode === "management") {
             const adminAccountId = args.adminAccountId!;
             const wait = (own: pulumi.Resource[]) => ({ parent: this, dependsOn: combine(own, args.delegationDependsOn) });
-            delegations.push(new aws.guardduty.OrganizationAdminAccount(`${name}-guardduty-admin`, { adminAccountId }, wait([])));
+            delegations.push(new aws.guardduty.OrganizationAdminAccount(`${name}-guardduty-admin`, { region, adminAccountId }, wait([])));
             if (args.detective) {
-                delegations.push(new aws.detective.OrganizationAdminAccount(`${name}-detective-admin`, { accountId: adminAccountId }, wait([])));
+                delegations.push(new aws.detective.OrganizationAdminAccount(`${name}-detective-admin`, { region, accountId: adminAccountId }, wait([])));
             }
             if (hub) {
                 // AWS never enables Security Hub in the management account for it, and the admin can only
                 // add it as a member once it is on: enable it here before delegating.
-                delegations.push(new aws.securityhub.OrganizationAdminAccount(`${name}-securityhub-admin`, { adminAccountId }, wait([hub])));
+                delegations.push(new aws.securityhub.OrganizationAdminAccount(`${name}-securityhub-admin`, { region, adminAccountId }, wait([hub])));
             }
         }
 
@@ -172,12 +174,13 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         this.registerOutputs({ summary: this.summary });
     }
 
-    private declareFeatures(name: string, detector: aws.guardduty.Detector, protections: ProtectionSwitches): string[] {
+    private declareFeatures(name: string, region: string, detector: aws.guardduty.Detector, protections: ProtectionSwitches): string[] {
         // Each feature is an UpdateDetector read-modify-write on the same detector: create them one after
         // another so no two overlap.
         let previous: pulumi.Resource = detector;
         for (const feature of planFeatures(protections)) {
             previous = new aws.guardduty.DetectorFeature(`${name}-feature-${slug(feature.name)}`, {
+                region,
                 detectorId: detector.id,
                 name: feature.name,
                 status: feature.enabled ? "ENABLED" : "DISABLED",
@@ -190,15 +193,18 @@ export class DetectionBaseline extends pulumi.ComponentResource {
 
     private declareOrganization(name: string, args: DetectionBaselineArgs, detector: aws.guardduty.Detector,
         graph: aws.detective.Graph | undefined, hub: aws.securityhub.Account | undefined): void {
+        const region = args.region;
         const after = (own: pulumi.Resource[]) => ({ parent: this, dependsOn: combine(own, args.organizationDependsOn) });
         // The organization configuration covers members only; the admin's own features are declared above.
         const orgConfig = new aws.guardduty.OrganizationConfiguration(`${name}-guardduty-org`, {
+            region,
             detectorId: detector.id,
             autoEnableOrganizationMembers: "ALL",
         }, after([detector]));
         let previous: pulumi.Resource = orgConfig;
         for (const feature of planFeatures(args.protections)) {
             previous = new aws.guardduty.OrganizationConfigurationFeature(`${name}-org-feature-${slug(feature.name)}`, {
+                region,
                 detectorId: detector.id,
                 name: feature.name,
                 autoEnable: feature.enabled ? "ALL" : "NONE",
@@ -207,10 +213,11 @@ export class DetectionBaseline extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [previous] });
         }
         if (graph) {
-            new aws.detective.OrganizationConfiguration(`${name}-detective-org`, { autoEnable: true, graphArn: graph.graphArn }, after([graph]));
+            new aws.detective.OrganizationConfiguration(`${name}-detective-org`, { region, autoEnable: true, graphArn: graph.graphArn }, after([graph]));
         }
         if (hub) {
             new aws.securityhub.OrganizationConfiguration(`${name}-securityhub-org`, {
+                region,
                 autoEnable: true,
                 // Members get the standards guardpost subscribes for them, not AWS's defaults.
                 autoEnableStandards: "NONE",
@@ -220,12 +227,12 @@ export class DetectionBaseline extends pulumi.ComponentResource {
     }
 
     private declareThreatLists(name: string, args: DetectionBaselineArgs, detector: aws.guardduty.Detector): void {
+        const region = args.region;
         const trusted = args.trustedIpLists ?? [];
         const intel = args.threatIntelSets ?? [];
         const uploads = [...trusted, ...intel].some(l => l.file !== undefined);
-        const bucket = uploads ? new SecureBucket(`${name}-threat-lists`, { tags: args.tags }, { parent: this }) : undefined;
+        const bucket = uploads ? new SecureBucket(`${name}-threat-lists`, { region, tags: args.tags }, { parent: this }) : undefined;
         const baseDir = args.baseDir ?? process.cwd();
-        const region = args.region;
 
         const locate = (kind: "trusted-ip-lists" | "threat-intel-sets", list: ThreatList): { location: pulumi.Input<string>; after: pulumi.Resource[] } => {
             if (list.s3Url !== undefined) return { location: list.s3Url, after: [] };
@@ -233,6 +240,7 @@ export class DetectionBaseline extends pulumi.ComponentResource {
             const key = threatListKey(kind, list, fs.readFileSync(file));
             // GuardDuty reads the object at activation, so it must be uploaded (and the policy set) first.
             const object = new aws.s3.BucketObjectv2(`${name}-${kind}-${slug(list.name)}`, {
+                region,
                 bucket: bucket!.name,
                 key,
                 source: new pulumi.asset.FileAsset(file),
@@ -245,21 +253,25 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         for (const list of trusted) {
             const { location, after } = locate("trusted-ip-lists", list);
             new aws.guardduty.IPSet(`${name}-ipset-${slug(list.name)}`, {
+                region,
                 detectorId: detector.id, name: list.name, format: list.format, location, activate: true, tags: args.tags,
             }, { parent: this, dependsOn: after });
         }
         for (const list of intel) {
             const { location, after } = locate("threat-intel-sets", list);
             new aws.guardduty.ThreatIntelSet(`${name}-threatintel-${slug(list.name)}`, {
+                region,
                 detectorId: detector.id, name: list.name, format: list.format, location, activate: true, tags: args.tags,
             }, { parent: this, dependsOn: after });
         }
     }
 
     private declareConfig(name: string, args: DetectionBaselineArgs): SecureBucket {
+        const region = args.region;
         const accountId = args.accountId;
         const partition = partitionOf(args.region);
         const bucket = new SecureBucket(`${name}-config`, {
+            region,
             extraPolicyStatements: arn => configBucketStatements(arn, accountId),
             tags: args.tags,
         }, { parent: this });
@@ -282,17 +294,20 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         }, { parent: this });
 
         const recorder = new aws.cfg.Recorder(`${name}-config-recorder`, {
+            region,
             name: "guardpost",
             roleArn: role.arn,
             recordingGroup: { allSupported: true, includeGlobalResourceTypes: args.awsConfig.includeGlobalResourceTypes },
         }, { parent: this, dependsOn: [managed] });
         // Config verifies it can write to the bucket when the channel is created.
         const channel = new aws.cfg.DeliveryChannel(`${name}-config-channel`, {
+            region,
             name: "guardpost",
             s3BucketName: bucket.name,
             snapshotDeliveryProperties: { deliveryFrequency: "TwentyFour_Hours" },
         }, { parent: this, dependsOn: [recorder, bucket.policy, delivery] });
         new aws.cfg.RecorderStatus(`${name}-config-status`, {
+            region,
             name: recorder.name,
             isEnabled: true,
         }, { parent: this, dependsOn: [channel] });

@@ -64,10 +64,11 @@ export interface LogPipelineArgs {
  * failed documents and failed transformations — so S3 request metrics on the whole bucket count them,
  * and any PUT raises the alarm.
  */
-function parkedObjectsAlarm(name: string, bucketName: pulumi.Output<string>, stage: string, alarmTopicArn: pulumi.Input<string> | undefined,
+function parkedObjectsAlarm(name: string, region: string, bucketName: pulumi.Output<string>, stage: string, alarmTopicArn: pulumi.Input<string> | undefined,
     tags: Record<string, string>, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
-    const metric = new aws.s3.BucketMetric(`${name}-parked`, { bucket: bucketName, name: PARKED_METRIC_ID }, { parent });
+    const metric = new aws.s3.BucketMetric(`${name}-parked`, { region, bucket: bucketName, name: PARKED_METRIC_ID }, { parent });
     return new aws.cloudwatch.MetricAlarm(`${name}-parked`, {
+        region,
         alarmDescription: `guardpost ${stage}: log records could not be indexed and were parked in the dead-letter bucket (under ${DEAD_LETTER_PREFIX}/ and firehose/<kind>/)`,
         namespace: "AWS/S3",
         metricName: "PutRequests",
@@ -166,14 +167,15 @@ export class LogPipeline extends pulumi.ComponentResource {
         const streams: Record<string, pulumi.Output<string>> = {};
 
         const key = new aws.kms.Key(`${name}-key`, {
+            region,
             description: `guardpost ${stage} security logs (${region})`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
             policy: JSON.stringify(logPipelineKeyPolicy({ partition, account, region, trailArn: withTrail ? thisTrailArn : undefined })),
             tags,
         }, parent);
-        const deadLetters = new SecureBucket(`${name}-dead-letters`, { kmsKeyArn: key.arn, lifecycleDays: args.deadLetterRetentionDays ?? 90, tags }, parent);
-        parkedObjectsAlarm(`${name}-dead-letters`, deadLetters.name, stage, args.alarmTopicArn, tags, this);
+        const deadLetters = new SecureBucket(`${name}-dead-letters`, { region, kmsKeyArn: key.arn, lifecycleDays: args.deadLetterRetentionDays ?? 90, tags }, parent);
+        parkedObjectsAlarm(`${name}-dead-letters`, region, deadLetters.name, stage, args.alarmTopicArn, tags, this);
 
         let layerArn: pulumi.Output<string> | undefined;
         const geoEnv: Record<string, string> = {};
@@ -185,6 +187,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             geoEnv.GEOIP_DATABASE = GEOIP_LAYER_CITY;
             if (args.geoipAsnDatabasePath) geoEnv.GEOIP_ASN_DATABASE = GEOIP_LAYER_ASN;
             layerArn = new aws.lambda.LayerVersion(`${name}-geoip`, {
+                region,
                 layerName: `guardpost-${stage}-geoip`,
                 description: "MaxMind GeoLite2 databases for guardpost log enrichment",
                 compatibleRuntimes: [LAMBDA_RUNTIME],
@@ -198,12 +201,14 @@ export class LogPipeline extends pulumi.ComponentResource {
             const organization = args.trail === "organization";
             const organizationId = organization ? args.organizationId : undefined;
             const trailBucket = new SecureBucket(`${name}-trail`, {
+                region,
                 kmsKeyArn: key.arn,
                 lifecycleDays: retention,
                 extraPolicyStatements: (bucketArn) => trailBucketStatements({ bucketArn, account, trailArn: thisTrailArn, organization, organizationId }),
                 tags,
             }, parent);
             const logGroup = new aws.cloudwatch.LogGroup(`${name}-trail-logs`, {
+                region,
                 name: `/guardpost/${stage}/cloudtrail`,
                 retentionInDays: logRetention,
                 kmsKeyId: key.arn,
@@ -219,6 +224,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 policy: logGroup.arn.apply((arn) => JSON.stringify(cloudTrailLogsPolicy({ logGroupArn: arn }))),
             }, parent);
             const trail = new aws.cloudtrail.Trail(`${name}-trail`, {
+                region,
                 name: `guardpost-${stage}`,
                 s3BucketName: trailBucket.name,
                 isMultiRegionTrail: true,
@@ -235,6 +241,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             trailOut = trail.arn;
 
             const shipper = new GuardedFunction(`${name}-shipper`, {
+                region,
                 functionTag: "cloudtrail-shipper",
                 description: `guardpost ${stage}: CloudTrail (CloudWatch Logs) → SIEM, with GeoIP`,
                 callbackFactory: createCloudTrailShipperHandler,
@@ -254,6 +261,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             }, parent);
             writers.push(shipper.role.arn);
             const permission = new aws.lambda.Permission(`${name}-shipper-invoke`, {
+                region,
                 action: "lambda:InvokeFunction",
                 function: shipper.function.name,
                 principal: `logs.${region}.amazonaws.com`,
@@ -261,6 +269,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 sourceAccount: account,
             }, parent);
             new aws.cloudwatch.LogSubscriptionFilter(`${name}-shipper-subscription`, {
+                region,
                 name: "guardpost-cloudtrail-shipper",
                 logGroup: logGroup.name,
                 filterPattern: "",
@@ -289,6 +298,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         if (vpcIds.length > 0) {
             const fields = [...DEFAULT_VPC_FLOW_FIELDS];
             const fn = new GuardedFunction(`${name}-vpcflow-transform`, {
+                region,
                 functionTag: "vpcflow-transform",
                 description: `guardpost ${stage}: VPC flow log lines → JSON documents (Firehose transform)`,
                 callbackFactory: createVpcflowTransformHandler,
@@ -301,6 +311,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             const s = stream("vpcflow", `guardpost-${stage}-vpcflow`, fn.function.arn);
             for (const vpcId of vpcIds) {
                 new aws.ec2.FlowLog(`${name}-flow-${vpcId}`, {
+                    region,
                     vpcId,
                     trafficType: "ALL",
                     logDestinationType: "kinesis-data-firehose",
@@ -314,6 +325,7 @@ export class LogPipeline extends pulumi.ComponentResource {
 
         if (wafArns.length > 0) {
             const fn = new GuardedFunction(`${name}-waf-transform`, {
+                region,
                 functionTag: "waf-transform",
                 description: `guardpost ${stage}: WAF logs → documents with @timestamp and GeoIP (Firehose transform)`,
                 callbackFactory: createWafTransformHandler,
@@ -327,6 +339,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             const s = stream("waf", wafStreamName(stage), fn.function.arn);
             for (const arn of wafArns) {
                 new aws.wafv2.WebAclLoggingConfiguration(`${name}-waf-${wafAclSlug(arn)}`, {
+                    region,
                     resourceArn: arn,
                     logDestinationConfigs: [s.arn],
                     // Credentials in request headers must not be copied into the SIEM.
@@ -338,9 +351,9 @@ export class LogPipeline extends pulumi.ComponentResource {
         const dnsVpcs = args.dnsQueryLogVpcIds ?? [];
         if (dnsVpcs.length > 0) {
             const s = stream("dns", `guardpost-${stage}-dns`);
-            const config = new aws.route53.ResolverQueryLogConfig(`${name}-dns`, { name: `guardpost-${stage}`, destinationArn: s.arn, tags }, parent);
+            const config = new aws.route53.ResolverQueryLogConfig(`${name}-dns`, { region, name: `guardpost-${stage}`, destinationArn: s.arn, tags }, parent);
             for (const vpcId of dnsVpcs) {
-                new aws.route53.ResolverQueryLogConfigAssociation(`${name}-dns-${vpcId}`, { resolverQueryLogConfigId: config.id, resourceId: vpcId }, parent);
+                new aws.route53.ResolverQueryLogConfigAssociation(`${name}-dns-${vpcId}`, { region, resolverQueryLogConfigId: config.id, resourceId: vpcId }, parent);
             }
         }
 
@@ -356,16 +369,19 @@ export class LogPipeline extends pulumi.ComponentResource {
                 policy: s.arn.apply((arn) => JSON.stringify(eventsToFirehosePolicy(arn))),
             }, parent);
             const rule = new aws.cloudwatch.EventRule(`${name}-securityhub`, {
+                region,
                 description: `guardpost ${stage}: Security Hub findings to the SIEM`,
                 eventPattern: JSON.stringify(securityHubImportedPattern()),
                 tags,
             }, parent);
-            const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
+            const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { region, sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
             new aws.sqs.QueuePolicy(`${name}-securityhub-dlq`, {
+                region,
                 queueUrl: dlq.url,
                 policy: pulumi.all([dlq.arn, rule.arn]).apply(([queueArn, ruleArn]) => JSON.stringify(securityHubDlqPolicy({ queueArn, ruleArn }))),
             }, parent);
             new aws.cloudwatch.EventTarget(`${name}-securityhub`, {
+                region,
                 rule: rule.name,
                 arn: s.arn,
                 roleArn: role.arn,
@@ -373,6 +389,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
             }, { parent: this, dependsOn: [policy] });
             queueDepthAlarm(`${name}-securityhub-dlq`, {
+                region,
                 description: `guardpost ${stage}: Security Hub findings failed delivery to Firehose and wait in the DLQ`,
                 queueName: dlq.name,
                 actions: args.alarmTopicArn ? [args.alarmTopicArn] : [],

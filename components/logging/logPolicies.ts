@@ -10,11 +10,7 @@ export { domainWriteStatement, firehoseRolePolicy, firehoseTrust } from "../shar
  * `*` means "this key" and is what AWS requires, and in the TLS-only deny.
  */
 
-export function partitionOf(region: string): string {
-    if (region.startsWith("cn-")) return "aws-cn";
-    if (region.startsWith("us-gov-")) return "aws-us-gov";
-    return "aws";
-}
+export { partitionOf } from "../../model/partition";
 
 export function trailArn(p: { partition: string; region: string; account: string; trailName: string }): string {
     return `arn:${p.partition}:cloudtrail:${p.region}:${p.account}:trail/${p.trailName}`;

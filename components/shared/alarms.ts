@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface QueueDepthAlarmArgs {
+    /** Region of the queue (and of the alarm, which must watch it from the same region). */
+    region: string;
     /** What a message in this queue means, for whoever the alarm wakes. */
     description: string;
     /** The queue to watch. */
@@ -17,6 +19,7 @@ export interface QueueDepthAlarmArgs {
  */
 export function queueDepthAlarm(name: string, args: QueueDepthAlarmArgs, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
     return new aws.cloudwatch.MetricAlarm(name, {
+        region: args.region,
         alarmDescription: args.description,
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",

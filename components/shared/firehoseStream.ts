@@ -65,13 +65,14 @@ export class FirehoseStream extends pulumi.ComponentResource {
         }, parent);
 
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-errors`, {
+            region,
             name: `/aws/kinesisfirehose/${args.streamName}`,
             retentionInDays: args.logRetentionDays,
             kmsKeyId: args.keyArn,
             tags,
         }, parent);
-        const destinationLog = new aws.cloudwatch.LogStream(`${name}-errors-destination`, { logGroupName: logGroup.name, name: "DestinationDelivery" }, parent);
-        const backupLog = new aws.cloudwatch.LogStream(`${name}-errors-backup`, { logGroupName: logGroup.name, name: "BackupDelivery" }, parent);
+        const destinationLog = new aws.cloudwatch.LogStream(`${name}-errors-destination`, { region, logGroupName: logGroup.name, name: "DestinationDelivery" }, parent);
+        const backupLog = new aws.cloudwatch.LogStream(`${name}-errors-backup`, { region, logGroupName: logGroup.name, name: "BackupDelivery" }, parent);
 
         const policy = new aws.iam.RolePolicy(`${name}-policy`, {
             role: role.id,
@@ -97,6 +98,7 @@ export class FirehoseStream extends pulumi.ComponentResource {
             : undefined;
 
         const stream = new aws.kinesis.FirehoseDeliveryStream(`${name}-stream`, {
+            region,
             name: args.streamName,
             destination: "opensearch",
             serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },

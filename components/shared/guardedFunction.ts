@@ -12,6 +12,8 @@ export interface PolicyStatement {
 }
 
 export interface GuardedFunctionArgs {
+    /** Region of the function and of its log group, queue and alarm. */
+    region: string;
     /** Value of the `guardpost:function` tag and stem of every child name, e.g. `telegram-alert`. */
     functionTag: string;
     /** Human description shown in the Lambda console. */
@@ -114,6 +116,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
         const exclude = excludedPackages(args.packages);
         const tags = { [FUNCTION_TAG]: args.functionTag };
         const parent = { parent: this };
+        const region = args.region;
 
         const role = new aws.iam.Role(`${name}-role`, {
             description: `guardpost ${args.functionTag} Lambda`,
@@ -122,12 +125,14 @@ export class GuardedFunction extends pulumi.ComponentResource {
         }, parent);
 
         const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+            region,
             retentionInDays: args.logRetentionDays ?? 90,
             kmsKeyId: args.kmsKeyArn,
             tags,
         }, parent);
 
         const failureQueue = new aws.sqs.Queue(`${name}-failed`, {
+            region,
             messageRetentionSeconds: 1209600,
             ...(args.kmsKeyArn ? { kmsMasterKeyId: args.kmsKeyArn } : { sqsManagedSseEnabled: true }),
             tags,
@@ -144,6 +149,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
         }, parent);
 
         const fn = new aws.lambda.CallbackFunction(`${name}-fn`, {
+            region,
             description: args.description,
             callbackFactory: args.callbackFactory,
             runtime: LAMBDA_RUNTIME,
@@ -158,6 +164,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [policy] });
 
         new aws.lambda.FunctionEventInvokeConfig(`${name}-async`, {
+            region,
             functionName: fn.name,
             maximumRetryAttempts: retries,
             maximumEventAgeInSeconds: args.maximumEventAgeInSeconds ?? 21600,
@@ -165,6 +172,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
         }, parent);
 
         const alarm = queueDepthAlarm(`${name}-failed-alarm`, {
+            region,
             description: `guardpost ${args.functionTag}: events failed every retry and are parked in the failure queue`,
             queueName: failureQueue.name,
             actions: args.alarmTopicArn ? [args.alarmTopicArn] : [],

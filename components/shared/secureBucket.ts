@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { denyInsecureTransport, policyDocument, PolicyStatement } from "./iamPolicy";
 
 export interface SecureBucketArgs {
+    /** Region the bucket and its configuration live in. */
+    region: string;
     /** Customer-managed KMS key for SSE-KMS (with an S3 bucket key). Default: SSE-S3 (AES256). */
     kmsKeyArn?: pulumi.Input<string>;
     /** Expire objects (and noncurrent versions) after this many days. Default: keep forever. */
@@ -37,24 +39,28 @@ export class SecureBucket extends pulumi.ComponentResource {
     declare readonly policy: aws.s3.BucketPolicy;
     declare readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock;
 
-    constructor(name: string, args: SecureBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("guardpost:storage:SecureBucket", name, {}, opts);
         if (args.lifecycleDays !== undefined && !(Number.isInteger(args.lifecycleDays) && args.lifecycleDays >= 1)) {
             throw new Error(`SecureBucket ${name}: lifecycleDays must be a whole number of days ≥ 1, got ${args.lifecycleDays}`);
         }
         const child = { parent: this };
+        const region = args.region;
         const bucket = new aws.s3.Bucket(name, {
+            region,
             bucketPrefix: bucketPrefixFor(name),
             forceDestroy: args.forceDestroy ?? false,
             tags: args.tags,
         }, child);
 
         new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+            region,
             bucket: bucket.id,
             rule: { objectOwnership: "BucketOwnerEnforced" },
         }, child);
 
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+            region,
             bucket: bucket.id,
             blockPublicAcls: true,
             blockPublicPolicy: true,
@@ -63,6 +69,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         }, child);
 
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-sse`, {
+            region,
             bucket: bucket.id,
             rules: [args.kmsKeyArn
                 ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }
@@ -70,12 +77,14 @@ export class SecureBucket extends pulumi.ComponentResource {
         }, child);
 
         const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
+            region,
             bucket: bucket.id,
             versioningConfiguration: { status: "Enabled" },
         }, child);
 
         if (args.lifecycleDays !== undefined) {
             new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+                region,
                 bucket: bucket.id,
                 rules: [{
                     id: "expire",
@@ -93,6 +102,7 @@ export class SecureBucket extends pulumi.ComponentResource {
             ? bucket.arn.apply(arn => extra(arn))
             : pulumi.output(extra ?? []);
         const policy = new aws.s3.BucketPolicy(`${name}-policy`, {
+            region,
             bucket: bucket.id,
             policy: pulumi.all([bucket.arn, statements]).apply(([arn, more]) =>
                 JSON.stringify(policyDocument([denyInsecureTransport(arn), ...(more as PolicyStatement[])]))),

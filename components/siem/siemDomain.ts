@@ -17,6 +17,7 @@ import {
 import {
     auditSettings, CLOUDTRAIL_BOOTSTRAP_DOCUMENT, indexTemplate, ISM_POLICY_ID, LOG_KINDS, retentionPolicy, TIME_FIELD, WRITER_ROLE, writerRole,
 } from "./siemTemplates";
+import { partitionOf } from "../../model/partition";
 
 export interface SiemDomainArgs {
     /** Domain name (3–28: lower-case letters, digits, '-'); default: the component name. */
@@ -41,8 +42,10 @@ export interface SiemDomainArgs {
      * and security_manager before anything else runs) and the role the dynamic providers assume to sign.
      */
     deployerRoleArn: string;
-    /** Region of the domain, for SigV4 signing; default: the provider's region. */
-    region?: pulumi.Input<string>;
+    /** The 12-digit id of the security account the domain lives in (its provider's account). */
+    accountId: string;
+    /** Region of the domain and everything around it; also the SigV4 signing region. */
+    region: string;
     /** Days to keep the domain's own logs (audit, slow, error) in CloudWatch. Default 365. */
     domainLogRetentionDays?: number;
     /** Backoff bounds for the dynamic providers while the domain is processing; defaults suit a real domain. */
@@ -54,6 +57,8 @@ export const SIEM_DOMAIN_TYPE = "guardpost:siem:SiemDomain";
 /** Throws on arguments that would deploy a weaker or broken domain; runs before anything is registered. */
 export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
     validateDomainName(args.domainName ?? name);
+    if (!/^\d{12}$/.test(args.accountId ?? "")) throw new Error(`SiemDomain: accountId must be a 12-digit account id, got '${args.accountId}'`);
+    partitionOf(args.region);
     engineMinor(args.engineVersion);
     validateSizing(args.sizing);
     validateRetention(args.retentionDays ?? DEFAULT_RETENTION_DAYS);
@@ -99,28 +104,30 @@ export class SiemDomain extends pulumi.ComponentResource {
         const writerRoleArns = pulumi.all(args.writerRoleArns);
         const parent = { parent: this };
 
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const partition = aws.getPartitionOutput({}, parent).partition;
-        const providerRegion = aws.getRegionOutput({}, parent).region;
-        const region = args.region ? pulumi.output(args.region) : providerRegion;
+        // From arguments, not invokes: the offline plan has no AWS to ask.
+        const account = args.accountId;
+        const region = args.region;
+        const partition = partitionOf(region);
         const logGroupPrefix = `/aws/opensearch/${domainName}/`;
 
         const key = new aws.kms.Key(`${name}-key`, {
+            region,
             description: `guardpost SIEM ${domainName}: domain storage and its CloudWatch log groups`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
-            policy: pulumi.all([partition, account, providerRegion]).apply(([p, a, r]) =>
-                JSON.stringify(siemKeyPolicy({ partition: p, account: a, region: r, logGroupPrefix }))),
+            policy: JSON.stringify(siemKeyPolicy({ partition, account, region, logGroupPrefix })),
         }, parent);
-        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/guardpost-siem-${domainName}`, targetKeyId: key.keyId }, parent);
+        new aws.kms.Alias(`${name}-key-alias`, { region, name: `alias/guardpost-siem-${domainName}`, targetKeyId: key.keyId }, parent);
 
         const logGroups = LOG_TYPES.map(logType => new aws.cloudwatch.LogGroup(`${name}-${logType.toLowerCase().replace(/_/g, "-")}`, {
+            region,
             name: `${logGroupPrefix}${logType.toLowerCase()}`,
             retentionInDays: args.domainLogRetentionDays ?? 365,
             kmsKeyId: key.arn,
         }, parent));
-        const domainArn = pulumi.interpolate`arn:${partition}:es:${providerRegion}:${account}:domain/${domainName}`;
+        const domainArn = `arn:${partition}:es:${region}:${account}:domain/${domainName}`;
         const logPolicy = new aws.cloudwatch.LogResourcePolicy(`${name}-logs`, {
+            region,
             policyName: `guardpost-opensearch-${domainName}`,
             policyDocument: pulumi.all([pulumi.all(logGroups.map(g => g.arn)), account, domainArn]).apply(([arns, a, d]) =>
                 JSON.stringify(logResourcePolicy({ logGroupArns: arns, account: a, domainArn: d }))),
@@ -128,6 +135,7 @@ export class SiemDomain extends pulumi.ComponentResource {
 
         const { clusterConfig, ebsOptions } = clusterSettings(args.sizing);
         const domain = new aws.opensearch.Domain(`${name}-domain`, {
+            region,
             domainName,
             engineVersion: args.engineVersion,
             clusterConfig,
@@ -148,6 +156,7 @@ export class SiemDomain extends pulumi.ComponentResource {
         }, { ...parent, dependsOn: [logPolicy] });
 
         const accessPolicy = new aws.opensearch.DomainPolicy(`${name}-access`, {
+            region,
             domainName: domain.domainName,
             accessPolicies: pulumi.all([domain.arn, writerRoleArns]).apply(([arn, writers]) =>
                 JSON.stringify(domainAccessPolicy({ domainArn: arn, adminRoleArn, deployerRoleArn, writerRoleArns: writers, allowedCidrs }))),
