@@ -5,8 +5,10 @@ import type { AccountConfig } from "./config";
  * The only place guardpost creates AWS providers: one per account, assuming that account's deployer role
  * and refusing any other account, so a resource can only land where config says it should. Every
  * regional resource names its region with the `region` input (@pulumi/aws 7.x), so one provider (one
- * plugin process at deploy time) serves all of an account's regions. Default providers are disabled in
- * every stack file, so a resource without one of these fails loudly.
+ * plugin process at deploy time) serves all of an account's regions ("Enhanced Region Support":
+ * https://hashicorp.github.io/terraform-provider-aws/enhanced-region-support — the effective region is the
+ * resource's `region` argument, else the provider's). Global services (IAM) take no region. Default
+ * providers are disabled in every stack file, so a resource without one of these fails loudly.
  */
 export class Providers {
     private readonly cache = new Map<string, aws.Provider>();
