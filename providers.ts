@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type { AccountConfig } from "./config";
+import { providerSessionName } from "./model/sessionName";
 
 /**
  * The only place guardpost creates AWS providers: one per account, assuming that account's deployer role
@@ -13,7 +14,7 @@ import type { AccountConfig } from "./config";
 export class Providers {
     private readonly cache = new Map<string, aws.Provider>();
 
-    constructor(private readonly stack: string, private readonly sessionName = `guardpost-${stack}`) {}
+    constructor(private readonly stack: string, private readonly sessionName = providerSessionName(stack)) {}
 
     /** The provider for `account`, created on first use and shared by every component in every region of it. */
     forAccount(account: AccountConfig): aws.Provider {

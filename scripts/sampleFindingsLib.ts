@@ -5,6 +5,7 @@
  */
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { CreateSampleFindingsCommand, GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
+import { assumeRoleRefused, isCredentialRefusal, SAMPLE_FINDINGS_SESSION } from "../model/sessionName";
 
 /** One place to create sample findings: an account's deployer role in one region. */
 export interface SampleTarget {
@@ -126,11 +127,12 @@ export async function sampleOne(target: SampleTarget, types: string[] | undefine
     const where = `${target.accountName} (${target.accountId}) ${target.region}`;
     try {
         const sts = (deps.makeSts ?? defaultSts)(target.region);
-        const assumed = await sts.send(new AssumeRoleCommand({
-            RoleArn: target.roleArn,
-            RoleSessionName: "guardpost-sample-findings",
-            DurationSeconds: 900,
-        }));
+        let assumed;
+        try {
+            assumed = await sts.send(new AssumeRoleCommand({ RoleArn: target.roleArn, RoleSessionName: SAMPLE_FINDINGS_SESSION, DurationSeconds: 900 }));
+        } catch (e: any) {
+            throw isCredentialRefusal(e) ? assumeRoleRefused(target.roleArn, SAMPLE_FINDINGS_SESSION, `${e?.name ?? "Error"}: ${e?.message ?? e}`) : e;
+        }
         const c = assumed.Credentials;
         if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
             throw new Error(`assuming ${target.roleArn} returned no credentials`);

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import * as http from "http";
-import { AddressInfo } from "net";
 import { baseUrl, diffInputs, send, withRetry } from "../components/siem/dynamic/opensearchClient";
 import { OpenSearchPeer } from "./support/opensearchPeer";
+import { startStsPeer, StsPeer } from "./support/stsPeer";
+import { OPENSEARCH_PROVIDER_SESSION, sessionNameCondition } from "../model/sessionName";
 
 const KEY = "AKIDGUARDPOSTCLIENT1";
 const SECRET = "client-test-secret-not-real";
@@ -16,25 +16,15 @@ function useEnvCredentials(): () => void {
     return () => { for (const k of ENV_KEYS) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; } };
 }
 
-/** Just enough STS to answer AssumeRole with temporary credentials, recording the requested role. */
-async function startSts(): Promise<{ url: string; assumed: string[]; close: () => Promise<void> }> {
-    const assumed: string[] = [];
-    const server = http.createServer((req, res) => {
-        let body = "";
-        req.on("data", c => { body += c; });
-        req.on("end", () => {
-            const form = new URLSearchParams(body);
-            assumed.push(String(form.get("RoleArn")));
-            res.writeHead(200, { "content-type": "text/xml" });
-            res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>
-<AccessKeyId>ASIAGUARDPOSTASSUMED</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-session</SessionToken>
-<Expiration>${new Date(Date.now() + 3600_000).toISOString()}</Expiration></Credentials><AssumedRoleUser><Arn>${form.get("RoleArn")}/s</Arn>
-<AssumedRoleId>AROAPEER:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>`);
-        });
-    });
-    await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, assumed, close: () => new Promise(resolve => { server.closeAllConnections(); server.close(() => resolve()); }) };
+const CALLER = "arn:aws:iam::111111111111:role/guardpost-ci";
+
+/** The deployer role's trust policy as guardpost prints it: the CI role, any `guardpost-` session. */
+function trustPolicy(condition: object = sessionNameCondition()): object {
+    return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: CALLER }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: condition }] };
+}
+
+async function startSts(roleArn: string, policy: object = trustPolicy()): Promise<StsPeer> {
+    return startStsPeer({ trustPolicies: { [roleArn]: policy }, principals: { [KEY]: CALLER } });
 }
 
 describe("dynamic/opensearchClient", () => {
@@ -65,17 +55,36 @@ describe("dynamic/opensearchClient", () => {
         expect(err.statusCode).to.equal(403);
     });
 
-    it("assumes roleArn through STS and signs with the temporary credentials and session token", async () => {
-        const sts = await startSts();
+    it("assumes roleArn through STS as a guardpost- session and signs with the temporary credentials and session token", async () => {
+        const sts = await startSts("arn:aws:iam::111111111111:role/guardpost-deployer");
         process.env.AWS_ENDPOINT_URL_STS = sts.url;
         peer.requireAuth("sigv4", { credentials: { accessKeyId: "ASIAGUARDPOSTASSUMED", secretAccessKey: "assumed-secret" } });
         try {
             const conn = { endpoint: peer.url, region: "us-east-1", roleArn: "arn:aws:iam::111111111111:role/guardpost-deployer" };
             const res = await withRetry(conn, "t", c => send(c, conn, { method: "GET", path: "/" }));
             expect(res.statusCode).to.equal(200);
-            expect(sts.assumed).to.deep.equal(["arn:aws:iam::111111111111:role/guardpost-deployer"]);
+            expect(sts.calls).to.deep.equal([{ roleArn: "arn:aws:iam::111111111111:role/guardpost-deployer", sessionName: OPENSEARCH_PROVIDER_SESSION, caller: CALLER, allowed: true }]);
             expect(String(peer.requests[0].headers.authorization)).to.contain("Credential=ASIAGUARDPOSTASSUMED/");
             expect(peer.requests[0].headers["x-amz-security-token"]).to.equal("assumed-session");
+        } finally { await sts.close(); }
+    });
+
+    it("fails at once, naming the role, the session name and the fix, when the trust policy refuses the session", async () => {
+        // The trust condition the README used to print: only `guardpost-<stack>`, which refused the providers' own session.
+        const role = "arn:aws:iam::111111111111:role/guardpost-deployer";
+        const sts = await startSts(role, trustPolicy({ StringEquals: { "sts:RoleSessionName": "guardpost-prod" } }));
+        process.env.AWS_ENDPOINT_URL_STS = sts.url;
+        try {
+            const conn = { endpoint: peer.url, region: "us-east-1", roleArn: role, retry: { initialDelayMs: 50, maxDelayMs: 200, timeoutSeconds: 30 } };
+            const started = Date.now();
+            const err = await withRetry(conn, "role mapping all_access", c => send(c, conn, { method: "GET", path: "/" })).catch(e => e);
+            expect(Date.now() - started).to.be.below(3000);
+            expect(sts.calls.map(c => c.allowed)).to.deep.equal([false]);
+            expect(peer.requests).to.have.length(0);
+            expect(err.message).to.contain(`assume ${role} as session '${OPENSEARCH_PROVIDER_SESSION}'`);
+            expect(err.message).to.contain("not authorized to perform: sts:AssumeRole");
+            expect(err.message).to.contain('"sts:RoleSessionName": "guardpost-*"');
+            expect(err.message).to.contain("npm run deployer-role");
         } finally { await sts.close(); }
     });
 
@@ -132,7 +141,7 @@ describe("dynamic/opensearchClient", () => {
     }
 
     it("names the assumed role in the 403 hint when roleArn is set", async () => {
-        const sts = await startSts();
+        const sts = await startSts("arn:aws:iam::222222222222:role/siem-admin");
         process.env.AWS_ENDPOINT_URL_STS = sts.url;
         peer.requireAuth("none");
         peer.failNext(1, { status: 403, body: { Message: "User: arn:aws:sts::1:assumed-role/x is not authorized to perform: es:ESHttpPut" } });

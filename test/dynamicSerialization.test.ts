@@ -11,11 +11,13 @@ import { OpenSearchRole } from "../components/siem/dynamic/role";
 import { OpenSearchRoleMapping } from "../components/siem/dynamic/roleMapping";
 import { runMocked } from "../plan/engine";
 import { OpenSearchPeer } from "./support/opensearchPeer";
+import { startStsPeer } from "./support/stsPeer";
+import { OPENSEARCH_PROVIDER_SESSION, sessionNameCondition } from "../model/sessionName";
 
 const SECRET = "serialization-test-secret-value";
 const KEY = "AKIDSERIALIZATIONTEST";
 const TOKEN = "serialization-test-session-token";
-const ENV_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_EC2_METADATA_DISABLED"];
+const ENV_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_EC2_METADATA_DISABLED", "AWS_ENDPOINT_URL_STS"];
 
 /** Loads a serialized provider the way Pulumi's dynamic provider host does (`require(text).handler()`). */
 function loadProvider(name: string, text: string): any {
@@ -114,5 +116,29 @@ describe("OpenSearch dynamic resources: the serialized __provider", () => {
         expect(peer.templates.size + peer.ism.policies.size + peer.savedObjects.size + peer.detectors.size).to.equal(0);
         expect(peer.security.roles.has("guardpost_log_writer")).to.equal(false);
         expect(peer.requests.every(r => String(r.headers.authorization).startsWith(`AWS4-HMAC-SHA256 Credential=${KEY}/`))).to.equal(true);
+    });
+
+    it("assumes the deployer role as a guardpost- session from its serialized text, which the deployer trust policy admits", async () => {
+        const role = "arn:aws:iam::222222222222:role/guardpost-deployer";
+        const ci = "arn:aws:iam::222222222222:role/guardpost-ci";
+        const sts = await startStsPeer({
+            trustPolicies: { [role]: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: ci }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: sessionNameCondition() }] } },
+            principals: { [KEY]: ci },
+        });
+        process.env.AWS_ENDPOINT_URL_STS = sts.url;
+        peer.requireAuth("sigv4", { credentials: { accessKeyId: "ASIAGUARDPOSTASSUMED", secretAccessKey: "assumed-secret" } });
+        try {
+            const provider = loadProvider("Role", providers.get("Role")!);
+            const inputs = { endpoint: peer.url, region: "us-east-1", roleArn: role, version: "1", name: "guardpost_session_check", clusterPermissions: [], indexPermissions: [],
+                retry: { initialDelayMs: 5, maxDelayMs: 10, timeoutSeconds: 5 } };
+            const created = await provider.create(inputs);
+            expect(peer.security.roles.has("guardpost_session_check")).to.equal(true);
+            await provider.delete(created.id, created.outs);
+            expect(sts.calls.every(c => c.allowed && c.sessionName === OPENSEARCH_PROVIDER_SESSION && c.roleArn === role)).to.equal(true);
+            expect(sts.calls.length).to.be.greaterThan(0);
+        } finally {
+            delete process.env.AWS_ENDPOINT_URL_STS;
+            await sts.close();
+        }
     });
 });

@@ -45,7 +45,7 @@ describe("sample findings command", () => {
 
     it("assumes each account's role in each of its regions and creates sample findings in that region's detector", async () => {
         const code = await runSampleFindings(["--stack", "dev"], deps());
-        expect(code).to.equal(EXIT_OK);
+        expect(code, err.join("\n")).to.equal(EXIT_OK);
 
         const assumed = await Promise.all(sts.commandCalls(AssumeRoleCommand).map(async c => ({
             role: c.args[0].input.RoleArn, region: await (c.thisValue as STSClient).config.region(), session: c.args[0].input.RoleSessionName,
@@ -96,7 +96,8 @@ describe("sample findings command", () => {
         sts.on(AssumeRoleCommand, { RoleArn: "arn:aws:iam::111111111111:role/guardpost-deployer" }).rejects(denied);
         const code = await runSampleFindings(["--stack", "dev"], deps());
         expect(code).to.equal(EXIT_FAILED);
-        expect(err.join("\n")).to.contain("security (111111111111) ap-northeast-2: AccessDenied: User is not authorized");
+        expect(err.join("\n")).to.contain("security (111111111111) ap-northeast-2: AssumeRoleRefused: STS refused to let this identity assume arn:aws:iam::111111111111:role/guardpost-deployer as session 'guardpost-sample-findings': AccessDenied: User is not authorized");
+        expect(err.join("\n")).to.contain('"sts:RoleSessionName": "guardpost-*"');
         expect(guardDuty.commandCalls(CreateSampleFindingsCommand)).to.have.length(2);
     });
 

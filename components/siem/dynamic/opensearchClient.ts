@@ -7,6 +7,7 @@
  * reference), and credentials are resolved per call from the AWS SDK chain — never held in a closure,
  * so no secret can land in state.
  */
+import { assumeRoleRefused, isCredentialRefusal, OPENSEARCH_PROVIDER_SESSION } from "../../../model/sessionName";
 
 export interface RetryOptions {
     /** First backoff delay. Default 500 ms. */
@@ -55,19 +56,35 @@ export function baseUrl(endpoint: string): string {
     return /^https?:\/\//i.test(e) ? e : `https://${e}`;
 }
 
-/** A client for one method call; credentials come from the SDK chain each time it signs. */
+/**
+ * A client for one method call; credentials come from the SDK chain each time it signs. A refusal to issue
+ * them (STS AccessDenied: the trust policy does not admit the caller or the session name) is not a domain
+ * that is still processing: it fails at once, naming the role, the session name and the fix.
+ */
 export function createClient(conn: ConnectionInputs): any {
     const { Client } = require("@opensearch-project/opensearch");
     const { AwsSigv4Signer } = require("@opensearch-project/opensearch/aws");
     const providers = require("@aws-sdk/credential-providers");
-    const credentials = conn.roleArn
+    const roleArn = conn.roleArn;
+    const credentials = roleArn
         ? providers.fromTemporaryCredentials({
-            params: { RoleArn: conn.roleArn, RoleSessionName: "guardpost-opensearch-provider", DurationSeconds: 900 },
+            params: { RoleArn: roleArn, RoleSessionName: OPENSEARCH_PROVIDER_SESSION, DurationSeconds: 900 },
             clientConfig: { region: conn.region },
         })
         : providers.fromNodeProviderChain();
+    const getCredentials = async () => {
+        try {
+            return await credentials();
+        } catch (e: any) {
+            if (!isCredentialRefusal(e)) throw e;
+            const refused = roleArn
+                ? assumeRoleRefused(roleArn, OPENSEARCH_PROVIDER_SESSION, `${e?.name ?? "Error"}: ${e?.message ?? e}`)
+                : new Error(`no AWS credentials for signing OpenSearch requests: ${e?.name ?? "Error"}: ${e?.message ?? e}`);
+            throw Object.assign(refused, { retryable: false, credentials: true });
+        }
+    };
     return new Client({
-        ...AwsSigv4Signer({ region: conn.region, service: "es", getCredentials: () => credentials() }),
+        ...AwsSigv4Signer({ region: conn.region, service: "es", getCredentials }),
         node: baseUrl(conn.endpoint),
         // Our own bounded backoff below replaces the transport's immediate retries.
         maxRetries: 0,
@@ -114,6 +131,9 @@ export async function send(client: any, conn: ConnectionInputs, req: OsRequest, 
         statusCode = res.statusCode;
         body = res.body;
     } catch (e: any) {
+        // The signer's credential refusal arrives as is or wrapped by the client: never worth a retry.
+        const refusal = e?.credentials ? e : e?.meta?.meta?.error?.credentials ? e.meta.meta.error : undefined;
+        if (refusal) throw refusal;
         if (e?.meta?.statusCode === undefined) {
             const err = new Error(`OpenSearch at ${baseUrl(conn.endpoint)}: ${req.method} ${req.path} failed: ${e?.message ?? e}`) as OpenSearchApiError;
             err.retryable = true;
