@@ -462,3 +462,22 @@ function list<T>(v: unknown, at: string, issues: Issues, item: (e: unknown, at: 
     });
     return out;
 }
+
+/** Secrets a stack's config makes necessary: `guardpost:<key>` → why it is needed. */
+export function requiredSecrets(cfg: GuardpostConfig): Record<string, string> {
+    const needed: Record<string, string> = {};
+    if (cfg.alerts.telegramChatId) needed["guardpost:telegramBotToken"] = "alerts.telegramChatId is set, so the Telegram function needs the bot token";
+    return needed;
+}
+
+/**
+ * The secrets this stack needs but does not have, as one ConfigError naming the command that sets each.
+ * Pulumi.yaml cannot declare a key optional (a declared key without a default is required in every stack,
+ * https://github.com/pulumi/pulumi/issues/21797), so the program checks the keys where they are used.
+ */
+export function missingSecrets(raw: RawConfig, cfg: GuardpostConfig, stack: string): ConfigError | undefined {
+    const issues = Object.entries(requiredSecrets(cfg))
+        .filter(([key]) => raw[key] === undefined || raw[key] === "")
+        .map(([key, why]) => ({ key, problem: `is not set, but ${why}`, fix: `run \`pulumi config set --secret ${key} <value> --stack ${stack}\`` }));
+    return issues.length > 0 ? new ConfigError(issues) : undefined;
+}

@@ -2,7 +2,7 @@
  * Composition root: config → providers → components → outputs. Logic lives in components/ and functions/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig, wafRegion } from "./config";
+import { missingSecrets, parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
 import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
 import { DetectionBaseline, laterResources } from "./components/detection/detectionBaseline";
@@ -10,8 +10,11 @@ import { AlertFanout } from "./components/alerting/alertFanout";
 import { LogPipeline } from "./components/logging/logPipeline";
 import { SiemDomain } from "./components/siem/siemDomain";
 
-const cfg = parseConfig(pulumi.runtime.allConfig());
+const rawConfig = pulumi.runtime.allConfig();
+const cfg = parseConfig(rawConfig);
 const stack = pulumi.getStack();
+const secretsMissing = missingSecrets(rawConfig, cfg, stack);
+if (secretsMissing) throw secretsMissing;
 const providers = new Providers(stack);
 const botToken = cfg.alerts.telegramChatId ? new pulumi.Config("guardpost").requireSecret("telegramBotToken") : undefined;
 const geoipDatabasePath = requireDeployFile(cfg.logs.geoipDatabasePath, "guardpost:logs.geoipDatabasePath");
@@ -80,6 +83,7 @@ for (const { account, region } of placements) {
         trail: trailFor(cfg, account, region),
         domainArn,
         domainEndpoint,
+        domainRegion: cfg.homeRegion,
         geoipDatabasePath,
         geoipAsnDatabasePath: geoipAsnDatabasePath || undefined,
         vpcFlowLogVpcIds: account.logs.vpcFlowLogs[region] ?? [],
