@@ -35,6 +35,11 @@ export interface LogPipelineArgs {
     domainArn: pulumi.Input<string>;
     /** SIEM domain endpoint (host or https URL): the shipper's OPENSEARCH_ENDPOINT and Firehose's cluster endpoint. */
     domainEndpoint: pulumi.Input<string>;
+    /**
+     * The SIEM domain's region (plain): the shipper signs SigV4 for it (OPENSEARCH_REGION), whatever region
+     * the shipper runs in.
+     */
+    domainRegion: string;
     /** Local path of GeoLite2-City.mmdb, packaged as a Lambda layer (needed where the shipper or WAF runs). */
     geoipDatabasePath?: string;
     /** Local path of GeoLite2-ASN.mmdb; adds `geo.asn` / `geo.as_org` when set. */
@@ -108,6 +113,7 @@ function validate(name: string, a: LogPipelineArgs): void {
     const problems: string[] = [];
     if (!/^[a-z0-9-]{1,20}$/.test(a.stage)) problems.push(`stage '${a.stage}' must be 1–20 lower-case letters, digits or '-'`);
     if (!/^\d{12}$/.test(a.accountId)) problems.push(`accountId '${a.accountId}' is not a 12-digit account id`);
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(a.domainRegion ?? "")) problems.push(`domainRegion '${a.domainRegion}' is not a region name`);
     if (!["none", "account", "organization"].includes(a.trail)) problems.push(`trail must be none, account or organization, got '${a.trail}'`);
     if (a.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(a.organizationId)) problems.push(`organizationId '${a.organizationId}' is not an organization id (o-…)`);
     if (a.firehoseRetrySeconds !== undefined && !(Number.isInteger(a.firehoseRetrySeconds) && a.firehoseRetrySeconds >= 0 && a.firehoseRetrySeconds <= 7200)) {
@@ -249,6 +255,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                     shipperStatements({ domainArn, bucketArn, keyArn, region, deadLetterPrefix: DEAD_LETTER_PREFIX }) as FunctionStatement[]),
                 environment: {
                     OPENSEARCH_ENDPOINT: pulumi.output(args.domainEndpoint).apply(clusterEndpoint),
+                    OPENSEARCH_REGION: args.domainRegion,
                     INDEX_PREFIX: "cloudtrail",
                     DEAD_LETTER_BUCKET: deadLetters.name,
                     ...geoEnv,

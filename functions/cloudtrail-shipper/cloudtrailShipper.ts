@@ -4,6 +4,7 @@ import { decodeAwslogsData } from "../shared/cwlogs";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadLetter";
 import { GeoLookup, openGeoLookup } from "../shared/geoip";
 import { validIndexPrefix } from "./indexName";
+import { signingRegion } from "./signingRegion";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
 
 /**
@@ -214,7 +215,7 @@ export function openSearchBulkSend(endpoint: string, region: string, requestTime
 
 /**
  * Zero-argument factory for `CallbackFunction.callbackFactory`; runs once per container. Reads the
- * environment contract (OPENSEARCH_ENDPOINT, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX,
+ * environment contract (OPENSEARCH_ENDPOINT, OPENSEARCH_REGION, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX,
  * DEAD_LETTER_BUCKET, AWS_REGION) and builds the clients here, so the serialized closure holds module
  * references and plain strings only. Credentials come from the default provider chain (the Lambda
  * role) and are refreshed by the signer when they near expiry.
@@ -223,10 +224,12 @@ export function createCloudTrailShipperHandler() {
     const env = process.env;
     const problems: string[] = [];
     const endpoint = normalizeEndpoint(env.OPENSEARCH_ENDPOINT ?? "");
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
+    // Signed for the domain's region (OPENSEARCH_REGION), which differs from AWS_REGION when the trail
+    // region is not the SIEM's home region.
+    const region = signingRegion(env, endpoint).region;
     const indexPrefix = env.INDEX_PREFIX || "cloudtrail";
     if (!endpoint) problems.push("OPENSEARCH_ENDPOINT is not set");
-    if (!region) problems.push("AWS_REGION is not set");
+    if (!region) problems.push("OPENSEARCH_REGION (or AWS_REGION) is not set");
     if (!validIndexPrefix(indexPrefix)) problems.push(`INDEX_PREFIX '${indexPrefix}' is not a valid lower-case index name`);
 
     const send = endpoint && region ? openSearchBulkSend(endpoint, region) : failingSend;
