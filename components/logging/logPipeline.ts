@@ -11,6 +11,7 @@ import {
 } from "./logPolicies";
 import { queueDepthAlarm } from "../shared/alarms";
 import { SecureBucket } from "../shared/secureBucket";
+import { GeoipLayer } from "./geoipLayer";
 import { OFFLINE_PLAN_ENV } from "../../model/offlinePlan";
 
 /** Which trail an account×region gets; the caller decides (only the account's trail region gets one). */
@@ -186,18 +187,14 @@ export class LogPipeline extends pulumi.ComponentResource {
         let layerArn: pulumi.Output<string> | undefined;
         const geoEnv: Record<string, string> = {};
         if (needsGeo) {
-            const files: Record<string, pulumi.asset.Asset> = {};
-            for (const [at, file] of Object.entries(geoipLayerFiles(args.geoipDatabasePath!, args.geoipAsnDatabasePath))) {
-                files[at] = new pulumi.asset.FileAsset(file);
-            }
             geoEnv.GEOIP_DATABASE = GEOIP_LAYER_CITY;
             if (args.geoipAsnDatabasePath) geoEnv.GEOIP_ASN_DATABASE = GEOIP_LAYER_ASN;
-            layerArn = new aws.lambda.LayerVersion(`${name}-geoip`, {
+            layerArn = new GeoipLayer(`${name}-geoip`, {
                 region,
                 layerName: `guardpost-${stage}-geoip`,
-                description: "MaxMind GeoLite2 databases for guardpost log enrichment",
+                files: geoipLayerFiles(args.geoipDatabasePath!, args.geoipAsnDatabasePath),
                 compatibleRuntimes: [LAMBDA_RUNTIME],
-                code: new pulumi.asset.AssetArchive(files),
+                tags,
             }, parent).arn;
         }
         const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention };
