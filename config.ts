@@ -19,6 +19,17 @@ export const KNOWN_REGIONS = [
 export const STANDARD_SHORT_NAMES = ["fsbp", "cis-1.2", "cis-1.4", "cis-3.0", "pci-3.2.1", "nist-800-53"] as const;
 export { PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS } from "./model/detection";
 export const REPEAT_MODES = ["every", "new-and-escalations"] as const;
+/** Defaults: the shipper may use at most 10 concurrent executions; Telegram always has 5 of its own. */
+export const DEFAULT_SHIPPER_RESERVED = 10;
+export const DEFAULT_TELEGRAM_RESERVED = 5;
+/**
+ * Lambda keeps at least 100 concurrent executions unreserved: "You can reserve up to the Unreserved account
+ * concurrency value … minus 100 for functions that don't have reserved concurrency"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html); a reservation past that
+ * fails the deploy with "Specified ReservedConcurrentExecutions for function decreases account's
+ * UnreservedConcurrentExecution below its minimum value of [100]".
+ */
+export const UNRESERVED_CONCURRENCY_FLOOR = 100;
 
 export type AccountKind = "management" | "security" | "workload";
 
@@ -43,6 +54,8 @@ export interface AccountConfig {
     /** Role the deployer assumes in this account. */
     roleArn: string;
     logs: AccountLogs;
+    /** The account's Lambda concurrent-executions quota per region (Service Quotas L-B99A9384); default 1000. */
+    lambdaConcurrencyQuota: number;
 }
 
 /** A trusted IP list or threat intel set, exactly as DetectionBaseline takes it. */
@@ -67,6 +80,8 @@ export interface AlertsConfig {
     telegramChatId?: string;
     repeat: (typeof REPEAT_MODES)[number];
     quietMinutes: number;
+    /** Concurrency reserved for the Telegram function in each region (0 = none). */
+    telegramReservedConcurrency: number;
 }
 
 export interface SiemConfig {
@@ -91,6 +106,8 @@ export interface LogsConfig {
     organizationTrail: boolean;
     retentionDays: number;
     firehoseRetrySeconds: number;
+    /** Concurrency reserved for (and capping) the CloudTrail shipper (0 = none). */
+    shipperReservedConcurrency: number;
 }
 
 export interface GuardpostConfig {
@@ -160,6 +177,7 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
     for (const account of accounts) {
         validateAccountLogs(account, issues);
     }
+    checkLambdaConcurrency(accounts, alerts, logs, homeRegion, organization, issues);
     if (accounts.length === 0) {
         issues.add("guardpost:accounts", "is missing or empty", "list every account: `- {name: security, id: \"111111111111\", kind: security, regions: [us-east-1]}`");
     }
@@ -210,8 +228,9 @@ function parseAccounts(value: unknown, roleName: string, issues: Issues): Accoun
             seenIds.add(id);
         }
         const logs = parseAccountLogs(entry.logs, `${key}.logs`, issues);
+        const lambdaConcurrencyQuota = num(entry.lambdaConcurrencyQuota ?? 1000, `${key}.lambdaConcurrencyQuota`, issues, { min: 0, max: 10_000_000, integer: true, hint: "the account's Lambda concurrent executions quota per region (aws lambda get-account-settings → AccountLimit.ConcurrentExecutions)" }) ?? 1000;
         if (name && id && kind && regions) {
-            accounts.push({ name, id, kind, regions, roleArn, logs });
+            accounts.push({ name, id, kind, regions, roleArn, logs, lambdaConcurrencyQuota });
         }
     });
     return accounts;
@@ -339,7 +358,7 @@ function parseThreatList(value: unknown, at: string, issues: Issues): ThreatList
 function parseAlerts(value: unknown, issues: Issues): AlertsConfig {
     const at = "guardpost:alerts";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["minSeverity", "emails", "telegramChatId", "repeat", "quietMinutes"], issues);
+    unknownKeys(v, at, ["minSeverity", "emails", "telegramChatId", "repeat", "quietMinutes", "telegramReservedConcurrency"], issues);
     const minSeverity = num(v.minSeverity ?? 4, `${at}.minSeverity`, issues, { min: 1, max: 10, hint: "GuardDuty severities run 1.0–10.0; 4 = Medium and above, 7 = High and above" }) ?? 4;
     const emails = list(v.emails ?? [], `${at}.emails`, issues, (e, k) => str(e, k, issues, { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, hint: "an address like secops@example.com" })) ?? [];
     const chat = v.telegramChatId === undefined ? undefined : String(v.telegramChatId);
@@ -352,6 +371,7 @@ function parseAlerts(value: unknown, issues: Issues): AlertsConfig {
         telegramChatId: chat,
         repeat: oneOf(v.repeat ?? "every", `${at}.repeat`, issues, REPEAT_MODES) ?? "every",
         quietMinutes: num(v.quietMinutes ?? 60, `${at}.quietMinutes`, issues, { min: 1, max: 10080, integer: true, hint: "minutes between repeat alerts for a growing count" }) ?? 60,
+        telegramReservedConcurrency: num(v.telegramReservedConcurrency ?? DEFAULT_TELEGRAM_RESERVED, `${at}.telegramReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions kept for the Telegram function in each region, 0 for none" }) ?? DEFAULT_TELEGRAM_RESERVED,
     };
 }
 
@@ -382,7 +402,7 @@ function parseSiem(value: unknown, security: AccountConfig | undefined, issues: 
 function parseLogs(value: unknown, homeRegion: string, organization: boolean, issues: Issues): LogsConfig {
     const at = "guardpost:logs";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["geoipDatabasePath", "geoipAsnDatabasePath", "trailRegion", "organizationTrail", "retentionDays", "firehoseRetrySeconds"], issues);
+    unknownKeys(v, at, ["geoipDatabasePath", "geoipAsnDatabasePath", "trailRegion", "organizationTrail", "retentionDays", "firehoseRetrySeconds", "shipperReservedConcurrency"], issues);
     const organizationTrail = bool(v.organizationTrail, `${at}.organizationTrail`, issues, false);
     if (organizationTrail && !organization) issues.add(`${at}.organizationTrail`, "is true but guardpost:organization is false", "set guardpost:organization: true, or use per-account trails");
     return {
@@ -392,6 +412,7 @@ function parseLogs(value: unknown, homeRegion: string, organization: boolean, is
         organizationTrail,
         retentionDays: num(v.retentionDays ?? 90, `${at}.retentionDays`, issues, { min: 1, max: 3653, integer: true, hint: "days to keep raw logs in S3 and CloudWatch" }) ?? 90,
         firehoseRetrySeconds: num(v.firehoseRetrySeconds ?? 300, `${at}.firehoseRetrySeconds`, issues, { min: 0, max: 7200, integer: true, hint: "Firehose's OpenSearch retry duration, 0–7200" }) ?? 300,
+        shipperReservedConcurrency: num(v.shipperReservedConcurrency ?? DEFAULT_SHIPPER_RESERVED, `${at}.shipperReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions reserved for (and capping) the CloudTrail shipper, 0 for none" }) ?? DEFAULT_SHIPPER_RESERVED,
     };
 }
 
@@ -480,4 +501,29 @@ export function missingSecrets(raw: RawConfig, cfg: GuardpostConfig, stack: stri
         .filter(([key]) => raw[key] === undefined || raw[key] === "")
         .map(([key, why]) => ({ key, problem: `is not set, but ${why}`, fix: `run \`pulumi config set --secret ${key} <value> --stack ${stack}\`` }));
     return issues.length > 0 ? new ConfigError(issues) : undefined;
+}
+
+/** Concurrency guardpost reserves in one account × region: the shipper where the trail is, Telegram everywhere. */
+export function reservedConcurrencyIn(cfg: Pick<GuardpostConfig, "alerts" | "logs" | "homeRegion" | "organization">, account: AccountConfig, region: string): number {
+    const trailHome = account.regions.includes(cfg.logs.trailRegion) ? cfg.logs.trailRegion : account.regions[0];
+    const hasTrail = region === trailHome && (cfg.logs.organizationTrail ? account.kind === "management" : account.logs.cloudTrail);
+    return (hasTrail ? cfg.logs.shipperReservedConcurrency : 0) + (cfg.alerts.telegramChatId ? cfg.alerts.telegramReservedConcurrency : 0);
+}
+
+/**
+ * Reservations must leave the account's unreserved pool at 100 or more in every region (quota per region),
+ * or Lambda refuses them at deploy time — checked here, before anything is created.
+ */
+function checkLambdaConcurrency(accounts: AccountConfig[], alerts: AlertsConfig, logs: LogsConfig, homeRegion: string, organization: boolean, issues: Issues): void {
+    for (const account of accounts) {
+        for (const region of account.regions) {
+            const reserved = reservedConcurrencyIn({ alerts, logs, homeRegion, organization }, account, region);
+            const room = account.lambdaConcurrencyQuota - UNRESERVED_CONCURRENCY_FLOOR;
+            if (reserved > 0 && reserved > room) {
+                issues.add(`guardpost:accounts[${account.name}].lambdaConcurrencyQuota`,
+                    `guardpost reserves ${reserved} concurrent executions in ${region} (logs.shipperReservedConcurrency + alerts.telegramReservedConcurrency) but a quota of ${account.lambdaConcurrencyQuota} leaves only ${Math.max(0, room)} above the 100 Lambda keeps unreserved`,
+                    `request a higher "Concurrent executions" quota (Service Quotas, code L-B99A9384) in ${region} and set lambdaConcurrencyQuota to it, or lower the reservations (0 = none)`);
+            }
+        }
+    }
 }

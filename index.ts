@@ -62,7 +62,7 @@ for (const { account, region } of placements) {
         stage: cfg.stage,
         minSeverity: cfg.alerts.minSeverity,
         emails: cfg.alerts.emails,
-        telegram: cfg.alerts.telegramChatId && botToken ? { chatId: cfg.alerts.telegramChatId, botToken } : undefined,
+        telegram: cfg.alerts.telegramChatId && botToken ? { chatId: cfg.alerts.telegramChatId, botToken, reservedConcurrency: cfg.alerts.telegramReservedConcurrency } : undefined,
         repeat: cfg.alerts.repeat,
         quietMinutes: cfg.alerts.quietMinutes,
     }, { provider: providers.forAccount(account) });
@@ -92,6 +92,7 @@ for (const { account, region } of placements) {
         securityHubFindings: shipsSecurityHubFindings(cfg, account, region),
         retentionDays: cfg.logs.retentionDays,
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
+        shipperReservedConcurrency: cfg.logs.shipperReservedConcurrency,
         alarmTopicArn: alerting[account.name][region],
     }, { provider: providers.forAccount(account) });
     writerRoleArns.push(...pipeline.writerRoleArns);

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ConfigError, missingSecrets, parseConfig } from "../config";
+import { ConfigError, missingSecrets, parseConfig, reservedConcurrencyIn, UNRESERVED_CONCURRENCY_FLOOR } from "../config";
+import { runPlan } from "../plan/plan";
 import { runMocked } from "../plan/engine";
 import { readStackFile } from "../plan/stackFile";
 
@@ -50,5 +51,48 @@ describe("config the Pulumi CLI accepts", function () {
             error = e as Error;
         }
         expect(error?.message).to.contain("pulumi config set --secret guardpost:telegramBotToken <value> --stack dev");
+    });
+});
+
+describe("reserved concurrency for the shipper and Telegram", function () {
+    this.timeout(300_000);
+    const dev = () => readStackFile("dev").config;
+    const withAccounts = (raw: Record<string, string>, edit: (a: any[]) => void) => {
+        const accounts = JSON.parse(raw["guardpost:accounts"]);
+        edit(accounts);
+        return { ...raw, "guardpost:accounts": JSON.stringify(accounts) };
+    };
+    const problems = (raw: Record<string, string>): string => {
+        try { parseConfig(raw); return ""; } catch (e) { return (e as Error).message; }
+    };
+
+    it("reserves 10 for the shipper (its ceiling) and 5 for Telegram in the dev plan", async () => {
+        const report = await runPlan("dev");
+        const fns = report.resources.filter((r) => r.type === "aws:lambda/function:Function");
+        const byTag = (tag: string) => fns.filter((f) => f.inputs.tags["guardpost:function"] === tag);
+        expect(byTag("cloudtrail-shipper").length).to.be.greaterThan(0);
+        for (const f of byTag("cloudtrail-shipper")) expect(f.inputs.reservedConcurrentExecutions, f.name).to.equal(10);
+        expect(byTag("telegram-alert").length).to.be.greaterThan(0);
+        for (const f of byTag("telegram-alert")) expect(f.inputs.reservedConcurrentExecutions, f.name).to.equal(5);
+        for (const f of byTag("vpcflow-transform")) expect(f.inputs.reservedConcurrentExecutions, "transforms keep the shared pool").to.equal(undefined);
+    });
+
+    it("refuses reservations that would leave fewer than 100 unreserved executions in a region, naming the quota and the fix", () => {
+        const cfg = parseConfig(dev());
+        const sandbox = cfg.accounts.find((a) => a.name === "sandbox")!;
+        expect(reservedConcurrencyIn(cfg, sandbox, "ap-northeast-2"), "trail region: shipper + Telegram").to.equal(15);
+        expect(reservedConcurrencyIn(cfg, sandbox, "us-east-1"), "other regions: Telegram only").to.equal(5);
+
+        const exact = withAccounts(dev(), (a) => { a.find((x) => x.name === "sandbox").lambdaConcurrencyQuota = UNRESERVED_CONCURRENCY_FLOOR + 15; });
+        expect(problems(exact)).to.equal("");
+        const tooSmall = withAccounts(dev(), (a) => { a.find((x) => x.name === "sandbox").lambdaConcurrencyQuota = 50; });
+        const message = problems(tooSmall);
+        expect(message).to.contain("guardpost:accounts[sandbox].lambdaConcurrencyQuota: guardpost reserves 15 concurrent executions in ap-northeast-2");
+        expect(message).to.contain("above the 100 Lambda keeps unreserved");
+        expect(message).to.contain("L-B99A9384");
+        // A new account with a small quota can still deploy without reservations.
+        const none = { ...tooSmall, "guardpost:logs": JSON.stringify({ ...JSON.parse(tooSmall["guardpost:logs"]), shipperReservedConcurrency: 0 }),
+            "guardpost:alerts": JSON.stringify({ ...JSON.parse(tooSmall["guardpost:alerts"]), telegramReservedConcurrency: 0 }) };
+        expect(problems(none)).to.equal("");
     });
 });

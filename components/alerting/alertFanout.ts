@@ -31,6 +31,8 @@ export interface AlertFanoutArgs {
         chatId: string;
         /** Bot token, from the secret `guardpost:telegramBotToken`; stored only as an SSM SecureString. */
         botToken: pulumi.Input<string>;
+        /** Concurrency kept for the Telegram function, so other functions (a retrying shipper) cannot take it all. 0 = none. */
+        reservedConcurrency?: number;
     };
     /**
      * `every`: every finding event is sent. `new-and-escalations`: a DynamoDB table lets the function send
@@ -173,6 +175,7 @@ export class AlertFanout extends pulumi.ComponentResource {
                     telegramFunctionStatements({ parameterArn, keyArn, region, tableArn })),
                 alarmTopicArn: topic.arn,
                 logRetentionDays: args.logRetentionDays,
+                reservedConcurrency: args.telegram.reservedConcurrency,
             }, parent);
 
             telegramRule = new aws.cloudwatch.EventRule(`${name}-telegram`, {

@@ -63,6 +63,11 @@ export interface LogPipelineArgs {
     firehoseBuffering?: { intervalSeconds?: number; sizeMb?: number };
     /** SNS topic for the failure-queue and dead-letter alarms. */
     alarmTopicArn?: pulumi.Input<string>;
+    /**
+     * Concurrency reserved for the shipper: its ceiling during an OpenSearch outage (retries cannot take the
+     * account's pool from the Telegram function) and its guaranteed share. 0 = none. Default 10.
+     */
+    shipperReservedConcurrency?: number;
 }
 
 /**
@@ -261,6 +266,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 memorySize: 512,
                 layers: layerArn ? [layerArn] : [],
                 packages: SHIPPER_PACKAGES,
+                reservedConcurrency: args.shipperReservedConcurrency ?? 10,
                 ...fnCommon,
             }, parent);
             writers.push(shipper.role.arn);
