@@ -7,7 +7,7 @@ import { clusterEndpoint, FirehoseStream } from "../shared/firehoseStream";
 import { GuardedFunction, LAMBDA_RUNTIME, PolicyStatement as FunctionStatement } from "../shared/guardedFunction";
 import {
     checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy, securityHubDlqPolicy,
-    partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
+    partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, trailObjectReadStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
 } from "./logPolicies";
 import { queueDepthAlarm } from "../shared/alarms";
 import { SecureBucket } from "../shared/secureBucket";
@@ -253,8 +253,10 @@ export class LogPipeline extends pulumi.ComponentResource {
                 functionTag: "cloudtrail-shipper",
                 description: `guardpost ${stage}: CloudTrail (CloudWatch Logs) → SIEM, with GeoIP`,
                 callbackFactory: createCloudTrailShipperHandler,
-                statements: pulumi.all([args.domainArn, deadLetters.arn, key.arn]).apply(([domainArn, bucketArn, keyArn]) =>
-                    shipperStatements({ domainArn, bucketArn, keyArn, region, deadLetterPrefix: DEAD_LETTER_PREFIX }) as FunctionStatement[]),
+                statements: pulumi.all([args.domainArn, deadLetters.arn, key.arn, trailBucket.arn]).apply(([domainArn, bucketArn, keyArn, trailBucketArn]) => [
+                    ...shipperStatements({ domainArn, bucketArn, keyArn, region, deadLetterPrefix: DEAD_LETTER_PREFIX }),
+                    ...trailObjectReadStatements({ trailBucketArn, keyArn, region }),
+                ] as FunctionStatement[]),
                 environment: {
                     OPENSEARCH_ENDPOINT: pulumi.output(args.domainEndpoint).apply(clusterEndpoint),
                     OPENSEARCH_REGION: args.domainRegion,
@@ -285,6 +287,21 @@ export class LogPipeline extends pulumi.ComponentResource {
                 filterPattern: "",
                 destinationArn: shipper.function.arn,
             }, { parent: this, dependsOn: [permission] });
+            // Events over 256 KB never reach CloudWatch Logs: each new trail log file is also handed to the
+            // shipper, which indexes only those (functions/cloudtrail-shipper/largeEvents.ts).
+            const s3Permission = new aws.lambda.Permission(`${name}-shipper-trail-objects`, {
+                region,
+                action: "lambda:InvokeFunction",
+                function: shipper.function.name,
+                principal: "s3.amazonaws.com",
+                sourceArn: trailBucket.arn,
+                sourceAccount: account,
+            }, parent);
+            new aws.s3.BucketNotification(`${name}-trail-objects`, {
+                region,
+                bucket: trailBucket.name,
+                lambdaFunctions: [{ lambdaFunctionArn: shipper.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "AWSLogs/", filterSuffix: ".json.gz" }],
+            }, { parent: this, dependsOn: [s3Permission] });
         }
 
         const fh = args.firehoseBuffering ?? {};

@@ -5,6 +5,7 @@ import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadL
 import { GeoLookup, openGeoLookup } from "../shared/geoip";
 import { validIndexPrefix } from "./indexName";
 import { signingRegion } from "./signingRegion";
+import { asAwslogsEvent, isS3Notification, largeEventPayload, trailObjects } from "./largeEvents";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
 
 /**
@@ -42,6 +43,8 @@ export interface ShipperDeps {
     /** Resolves the GeoIP lookup, opened once per container; undefined = no enrichment. */
     geo?: () => Promise<GeoLookup | undefined>;
     configProblems?: string[];
+    /** Reads a trail log file (S3 notifications: events too large for CloudWatch Logs). Absent: such events are refused. */
+    readObject?: (bucket: string, key: string) => Promise<Buffer>;
     limits?: Partial<ShipperLimits>;
     log?: LogFn;
     now?: () => number;
@@ -52,7 +55,8 @@ export interface ShipperDeps {
 export type ShipperResult =
     | { status: "skipped"; reason: string }
     | { status: "corrupt"; stage: string; deadLettered: number }
-    | { status: "shipped"; logGroup: string; events: number; indexed: number; malformed: number; rejected: number; deadLettered: number; requests: number };
+    | { status: "shipped"; logGroup: string; events: number; indexed: number; malformed: number; rejected: number; deadLettered: number; requests: number }
+    | { status: "trail-objects"; objects: number; events: number; large: number; indexed: number };
 
 interface LambdaContext { getRemainingTimeInMillis?: () => number }
 
@@ -79,6 +83,26 @@ export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
 
     return async function cloudTrailShipper(event: any, context?: LambdaContext): Promise<ShipperResult> {
         if (problems.length > 0) throw new Error(`cloudtrail-shipper is misconfigured: ${problems.join("; ")}`);
+        if (isS3Notification(event)) {
+            if (!deps.readObject) throw new Error("cloudtrail-shipper: an S3 notification arrived but no S3 reader is configured");
+            let events = 0;
+            let large = 0;
+            let indexed = 0;
+            const objects = trailObjects(event);
+            for (const object of objects) {
+                const { payload, total } = largeEventPayload(object, await deps.readObject(object.bucket, object.key));
+                events += total;
+                large += payload.logEvents.length;
+                if (payload.logEvents.length === 0) continue;
+                log("info", "trail log file holds events too large for CloudWatch Logs; shipping them from S3", { bucket: object.bucket, key: object.key, large: payload.logEvents.length });
+                // The normal path: dead letters, retries and the thrown error (→ Lambda redelivers) all apply.
+                const r = await cloudTrailShipper(asAwslogsEvent(payload), context);
+                if (r.status === "shipped") indexed += r.indexed;
+            }
+            const result: ShipperResult = { status: "trail-objects", objects: objects.length, events, large, indexed };
+            log("info", "trail log files checked for large events", result);
+            return result;
+        }
         const started = now();
         const remaining = context?.getRemainingTimeInMillis?.() ?? limits.defaultBudgetMs;
         const deadline = started + Math.max(0, remaining - limits.reserveMs);
@@ -234,11 +258,16 @@ export function createCloudTrailShipperHandler() {
 
     const send = endpoint && region ? openSearchBulkSend(endpoint, region) : failingSend;
 
+    const { S3Client, PutObjectCommand, GetObjectCommand } = require("@aws-sdk/client-s3");
+    const s3 = new S3Client({});
     let deadLetter: DeadLetterSink | undefined;
     if (env.DEAD_LETTER_BUCKET) {
-        const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");
-        deadLetter = s3DeadLetterSink(new S3Client({}), PutObjectCommand, env.DEAD_LETTER_BUCKET, { prefix: DEAD_LETTER_PREFIX });
+        deadLetter = s3DeadLetterSink(s3, PutObjectCommand, env.DEAD_LETTER_BUCKET, { prefix: DEAD_LETTER_PREFIX });
     }
+    const readObject = async (bucket: string, key: string): Promise<Buffer> => {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await res.Body.transformToByteArray());
+    };
 
     const cityPath = env.GEOIP_DATABASE || undefined;
     const asnPath = env.GEOIP_ASN_DATABASE || undefined;
@@ -255,5 +284,5 @@ export function createCloudTrailShipperHandler() {
         return geoPromise;
     };
 
-    return makeCloudTrailShipperHandler({ indexPrefix, send, deadLetter, geo, configProblems: problems });
+    return makeCloudTrailShipperHandler({ indexPrefix, send, deadLetter, geo, readObject, configProblems: problems });
 }
