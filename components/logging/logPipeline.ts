@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import { createCloudTrailShipperHandler, DEAD_LETTER_PREFIX, SHIPPER_TIMEOUT_SECONDS } from "../../functions/cloudtrail-shipper/cloudtrailShipper";
 import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, vpcFlowLogFormat } from "../../functions/vpcflow-transform/vpcflowTransform";
 import { createWafTransformHandler } from "../../functions/waf-transform/wafTransform";
@@ -223,6 +224,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 tags,
             }, parent);
             const cwlRole = new aws.iam.Role(`${name}-trail-to-logs`, {
+                path: GUARDPOST_ROLE_PATH,
                 description: "CloudTrail delivery to its CloudWatch Logs group",
                 assumeRolePolicy: JSON.stringify(cloudTrailLogsTrust({ account, trailArn: thisTrailArn })),
                 tags,
@@ -387,6 +389,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         if (args.securityHubFindings) {
             const s = stream("securityhub", `guardpost-${stage}-securityhub`);
             const role = new aws.iam.Role(`${name}-securityhub-events`, {
+                path: GUARDPOST_ROLE_PATH,
                 description: "EventBridge → Firehose for Security Hub findings",
                 assumeRolePolicy: JSON.stringify(eventsTrust(account)),
                 tags,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import { queueDepthAlarm } from "./alarms";
 
 /** An IAM policy statement as it appears in a policy document. */
@@ -129,6 +130,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
         const region = args.region;
 
         const role = new aws.iam.Role(`${name}-role`, {
+            path: GUARDPOST_ROLE_PATH,
             description: `guardpost ${args.functionTag} Lambda`,
             assumeRolePolicy: lambdaTrustPolicy(),
             tags,
