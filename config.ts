@@ -178,6 +178,7 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
         validateAccountLogs(account, issues);
     }
     checkLambdaConcurrency(accounts, alerts, logs, homeRegion, organization, issues);
+    checkLogPathsToSiem(accounts, homeRegion, organization, detection.securityHub.enabled, issues);
     if (accounts.length === 0) {
         issues.add("guardpost:accounts", "is missing or empty", "list every account: `- {name: security, id: \"111111111111\", kind: security, regions: [us-east-1]}`");
     }
@@ -524,6 +525,40 @@ function checkLambdaConcurrency(accounts: AccountConfig[], alerts: AlertsConfig,
                     `guardpost reserves ${reserved} concurrent executions in ${region} (logs.shipperReservedConcurrency + alerts.telegramReservedConcurrency) but a quota of ${account.lambdaConcurrencyQuota} leaves only ${Math.max(0, room)} above the 100 Lambda keeps unreserved`,
                     `request a higher "Concurrent executions" quota (Service Quotas, code L-B99A9384) in ${region} and set lambdaConcurrencyQuota to it, or lower the reservations (0 = none)`);
             }
+        }
+    }
+}
+
+/** Where AWS documents that a Firehose stream cannot deliver to an OpenSearch domain in another region. */
+export const FIREHOSE_ACROSS_REGIONS_URL = "https://docs.aws.amazon.com/firehose/latest/dev/across.html";
+/** The documented cross-region path guardpost could use instead (a CloudWatch Logs destination pointing at a Firehose elsewhere). */
+export const CWL_DESTINATION_ACROSS_REGIONS_URL = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilterFirehose-Account.html";
+
+/**
+ * VPC flow, WAF, Resolver and Security Hub logs travel source → Firehose (in the source's region) → the SIEM
+ * domain. Firehose documents cross-region delivery for HTTP endpoint destinations only, not for OpenSearch
+ * domains, so a source outside the SIEM's home region has no supported path in guardpost today and is refused
+ * before anything is created. (The CloudTrail shipper is a Lambda calling the domain over HTTPS and works from
+ * any region.)
+ */
+function checkLogPathsToSiem(accounts: AccountConfig[], homeRegion: string, organization: boolean, securityHub: boolean, issues: Issues): void {
+    const options = (what: string) =>
+        `ship ${what} from ${homeRegion} only (the SIEM's home region), or remove it; Firehose delivers to an OpenSearch domain only in its own region (cross-region delivery is documented for HTTP endpoints only: ${FIREHOSE_ACROSS_REGIONS_URL}). ` +
+        `A documented cross-region path — CloudWatch Logs in the source region, subscribed to a logs destination whose Firehose is in ${homeRegion} (${CWL_DESTINATION_ACROSS_REGIONS_URL}) — is not built yet`;
+    for (const account of accounts) {
+        const at = `guardpost:accounts[${account.name}].logs`;
+        for (const [kind, label] of [["vpcFlowLogs", "VPC flow logs"], ["dnsQueryLogs", "Route 53 Resolver query logs"]] as const) {
+            for (const [r, vpcs] of Object.entries(account.logs[kind])) {
+                if (r !== homeRegion && vpcs.length > 0) issues.add(`${at}.${kind}.${r}`, `${label} of ${vpcs.join(", ")} in ${r} cannot reach the SIEM in ${homeRegion}`, options(`the ${label} of these VPCs`));
+            }
+        }
+        for (const arn of account.logs.wafWebAclArns) {
+            const r = wafRegion(arn);
+            if (r !== homeRegion) issues.add(`${at}.wafWebAclArns`, `WAF logs of ${arn} are delivered in ${r}${arn.split(":")[5]?.startsWith("global/") ? " (CloudFront web ACLs log in us-east-1 only)" : ""} and cannot reach the SIEM in ${homeRegion}`, options("the logs of web ACLs in that region"));
+        }
+        if (!organization && securityHub && account.logs.securityHubFindings && !account.regions.includes(homeRegion)) {
+            issues.add(`${at}.securityHubFindings`, `account '${account.name}' does not operate in ${homeRegion}, so its Security Hub findings would be shipped from ${account.regions.join(", ")}`,
+                `add ${homeRegion} to its regions (Security Hub aggregates the account's findings there) or set securityHubFindings: false; ${options("findings")}`);
         }
     }
 }

@@ -57,7 +57,7 @@ describe("config the Pulumi CLI accepts", function () {
 describe("reserved concurrency for the shipper and Telegram", function () {
     this.timeout(300_000);
     const dev = () => readStackFile("dev").config;
-    const withAccounts = (raw: Record<string, string>, edit: (a: any[]) => void) => {
+    const withAccounts = (raw: Record<string, string>, edit: (a: any[]) => void): Record<string, string> => {
         const accounts = JSON.parse(raw["guardpost:accounts"]);
         edit(accounts);
         return { ...raw, "guardpost:accounts": JSON.stringify(accounts) };
@@ -94,5 +94,26 @@ describe("reserved concurrency for the shipper and Telegram", function () {
         const none = { ...tooSmall, "guardpost:logs": JSON.stringify({ ...JSON.parse(tooSmall["guardpost:logs"]), shipperReservedConcurrency: 0 }),
             "guardpost:alerts": JSON.stringify({ ...JSON.parse(tooSmall["guardpost:alerts"]), telegramReservedConcurrency: 0 }) };
         expect(problems(none)).to.equal("");
+    });
+});
+
+describe("log sources outside the SIEM's home region", () => {
+    it("are refused before anything is created, naming the source, the reason and the options", () => {
+        const raw = readStackFile("dev").config;
+        const accounts = JSON.parse(raw["guardpost:accounts"]);
+        const sandbox = accounts.find((a: any) => a.name === "sandbox");
+        sandbox.logs.vpcFlowLogs["us-east-1"] = ["vpc-0fedcba9876543210"];
+        sandbox.logs.wafWebAclArns.push("arn:aws:wafv2:us-east-1:222222222222:global/webacl/cdn/9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0");
+        let message = "";
+        try { parseConfig({ ...raw, "guardpost:accounts": JSON.stringify(accounts) }); } catch (e) { message = (e as Error).message; }
+        expect(message).to.contain("guardpost:accounts[sandbox].logs.vpcFlowLogs.us-east-1: VPC flow logs of vpc-0fedcba9876543210 in us-east-1 cannot reach the SIEM in ap-northeast-2");
+        expect(message).to.contain("(CloudFront web ACLs log in us-east-1 only)");
+        expect(message).to.contain("ship the VPC flow logs of these VPCs from ap-northeast-2 only");
+        expect(message).to.contain("https://docs.aws.amazon.com/firehose/latest/dev/across.html");
+        expect(message).to.contain("https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilterFirehose-Account.html");
+    });
+
+    it("both stack files pass, so they are deployable as written", () => {
+        for (const stack of ["dev", "prod"]) expect(() => parseConfig(readStackFile(stack).config), stack).to.not.throw();
     });
 });
