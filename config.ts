@@ -82,6 +82,11 @@ export interface AlertsConfig {
     quietMinutes: number;
     /** Concurrency reserved for the Telegram function in each region (0 = none). */
     telegramReservedConcurrency: number;
+    /**
+     * The second channel for alarms about failed deliveries (SNS topics not fed by guardpost's alert topic,
+     * e.g. an on-call integration); each region's alarms use the topics in that region.
+     */
+    failureTopicArns: string[];
 }
 
 export interface SiemConfig {
@@ -359,7 +364,7 @@ function parseThreatList(value: unknown, at: string, issues: Issues): ThreatList
 function parseAlerts(value: unknown, issues: Issues): AlertsConfig {
     const at = "guardpost:alerts";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["minSeverity", "emails", "telegramChatId", "repeat", "quietMinutes", "telegramReservedConcurrency"], issues);
+    unknownKeys(v, at, ["minSeverity", "emails", "telegramChatId", "repeat", "quietMinutes", "telegramReservedConcurrency", "failureTopicArns"], issues);
     const minSeverity = num(v.minSeverity ?? 4, `${at}.minSeverity`, issues, { min: 1, max: 10, hint: "GuardDuty severities run 1.0–10.0; 4 = Medium and above, 7 = High and above" }) ?? 4;
     const emails = list(v.emails ?? [], `${at}.emails`, issues, (e, k) => str(e, k, issues, { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, hint: "an address like secops@example.com" })) ?? [];
     const chat = v.telegramChatId === undefined ? undefined : String(v.telegramChatId);
@@ -372,6 +377,7 @@ function parseAlerts(value: unknown, issues: Issues): AlertsConfig {
         telegramChatId: chat,
         repeat: oneOf(v.repeat ?? "every", `${at}.repeat`, issues, REPEAT_MODES) ?? "every",
         quietMinutes: num(v.quietMinutes ?? 60, `${at}.quietMinutes`, issues, { min: 1, max: 10080, integer: true, hint: "minutes between repeat alerts for a growing count" }) ?? 60,
+        failureTopicArns: list(v.failureTopicArns ?? [], `${at}.failureTopicArns`, issues, (t, k) => str(t, k, issues, { pattern: /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, hint: "an SNS topic ARN (one per region with alerts: an alarm notifies topics in its own region)" })) ?? [],
         telegramReservedConcurrency: num(v.telegramReservedConcurrency ?? DEFAULT_TELEGRAM_RESERVED, `${at}.telegramReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions kept for the Telegram function in each region, 0 for none" }) ?? DEFAULT_TELEGRAM_RESERVED,
     };
 }

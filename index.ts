@@ -65,6 +65,8 @@ for (const { account, region } of placements) {
         telegram: cfg.alerts.telegramChatId && botToken ? { chatId: cfg.alerts.telegramChatId, botToken, reservedConcurrency: cfg.alerts.telegramReservedConcurrency } : undefined,
         repeat: cfg.alerts.repeat,
         quietMinutes: cfg.alerts.quietMinutes,
+        // The second channel for delivery-failure alarms: topics in this region that do not depend on this fanout's topic.
+        failureAlarm: { extraActions: cfg.alerts.failureTopicArns.filter((arn) => arn.split(":")[3] === region) },
     }, { provider: providers.forAccount(account) });
     (alerting[account.name] ??= {})[region] = fanout.topicArn;
 }
