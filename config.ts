@@ -19,6 +19,17 @@ export const KNOWN_REGIONS = [
 export const STANDARD_SHORT_NAMES = ["fsbp", "cis-1.2", "cis-1.4", "cis-3.0", "pci-3.2.1", "nist-800-53"] as const;
 export { PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS } from "./model/detection";
 export const REPEAT_MODES = ["every", "new-and-escalations"] as const;
+/** Defaults: the shipper may use at most 10 concurrent executions; Telegram always has 5 of its own. */
+export const DEFAULT_SHIPPER_RESERVED = 10;
+export const DEFAULT_TELEGRAM_RESERVED = 5;
+/**
+ * Lambda keeps at least 100 concurrent executions unreserved: "You can reserve up to the Unreserved account
+ * concurrency value … minus 100 for functions that don't have reserved concurrency"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html); a reservation past that
+ * fails the deploy with "Specified ReservedConcurrentExecutions for function decreases account's
+ * UnreservedConcurrentExecution below its minimum value of [100]".
+ */
+export const UNRESERVED_CONCURRENCY_FLOOR = 100;
 
 export type AccountKind = "management" | "security" | "workload";
 
@@ -43,6 +54,8 @@ export interface AccountConfig {
     /** Role the deployer assumes in this account. */
     roleArn: string;
     logs: AccountLogs;
+    /** The account's Lambda concurrent-executions quota per region (Service Quotas L-B99A9384); default 1000. */
+    lambdaConcurrencyQuota: number;
 }
 
 /** A trusted IP list or threat intel set, exactly as DetectionBaseline takes it. */
@@ -67,6 +80,13 @@ export interface AlertsConfig {
     telegramChatId?: string;
     repeat: (typeof REPEAT_MODES)[number];
     quietMinutes: number;
+    /** Concurrency reserved for the Telegram function in each region (0 = none). */
+    telegramReservedConcurrency: number;
+    /**
+     * The second channel for alarms about failed deliveries (SNS topics not fed by guardpost's alert topic,
+     * e.g. an on-call integration); each region's alarms use the topics in that region.
+     */
+    failureTopicArns: string[];
 }
 
 export interface SiemConfig {
@@ -91,6 +111,8 @@ export interface LogsConfig {
     organizationTrail: boolean;
     retentionDays: number;
     firehoseRetrySeconds: number;
+    /** Concurrency reserved for (and capping) the CloudTrail shipper (0 = none). */
+    shipperReservedConcurrency: number;
 }
 
 export interface GuardpostConfig {
@@ -160,6 +182,8 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
     for (const account of accounts) {
         validateAccountLogs(account, issues);
     }
+    checkLambdaConcurrency(accounts, alerts, logs, homeRegion, organization, issues);
+    checkLogPathsToSiem(accounts, homeRegion, organization, detection.securityHub.enabled, issues);
     if (accounts.length === 0) {
         issues.add("guardpost:accounts", "is missing or empty", "list every account: `- {name: security, id: \"111111111111\", kind: security, regions: [us-east-1]}`");
     }
@@ -210,8 +234,9 @@ function parseAccounts(value: unknown, roleName: string, issues: Issues): Accoun
             seenIds.add(id);
         }
         const logs = parseAccountLogs(entry.logs, `${key}.logs`, issues);
+        const lambdaConcurrencyQuota = num(entry.lambdaConcurrencyQuota ?? 1000, `${key}.lambdaConcurrencyQuota`, issues, { min: 0, max: 10_000_000, integer: true, hint: "the account's Lambda concurrent executions quota per region (aws lambda get-account-settings → AccountLimit.ConcurrentExecutions)" }) ?? 1000;
         if (name && id && kind && regions) {
-            accounts.push({ name, id, kind, regions, roleArn, logs });
+            accounts.push({ name, id, kind, regions, roleArn, logs, lambdaConcurrencyQuota });
         }
     });
     return accounts;
@@ -339,7 +364,7 @@ function parseThreatList(value: unknown, at: string, issues: Issues): ThreatList
 function parseAlerts(value: unknown, issues: Issues): AlertsConfig {
     const at = "guardpost:alerts";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["minSeverity", "emails", "telegramChatId", "repeat", "quietMinutes"], issues);
+    unknownKeys(v, at, ["minSeverity", "emails", "telegramChatId", "repeat", "quietMinutes", "telegramReservedConcurrency", "failureTopicArns"], issues);
     const minSeverity = num(v.minSeverity ?? 4, `${at}.minSeverity`, issues, { min: 1, max: 10, hint: "GuardDuty severities run 1.0–10.0; 4 = Medium and above, 7 = High and above" }) ?? 4;
     const emails = list(v.emails ?? [], `${at}.emails`, issues, (e, k) => str(e, k, issues, { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, hint: "an address like secops@example.com" })) ?? [];
     const chat = v.telegramChatId === undefined ? undefined : String(v.telegramChatId);
@@ -352,6 +377,8 @@ function parseAlerts(value: unknown, issues: Issues): AlertsConfig {
         telegramChatId: chat,
         repeat: oneOf(v.repeat ?? "every", `${at}.repeat`, issues, REPEAT_MODES) ?? "every",
         quietMinutes: num(v.quietMinutes ?? 60, `${at}.quietMinutes`, issues, { min: 1, max: 10080, integer: true, hint: "minutes between repeat alerts for a growing count" }) ?? 60,
+        failureTopicArns: list(v.failureTopicArns ?? [], `${at}.failureTopicArns`, issues, (t, k) => str(t, k, issues, { pattern: /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, hint: "an SNS topic ARN (one per region with alerts: an alarm notifies topics in its own region)" })) ?? [],
+        telegramReservedConcurrency: num(v.telegramReservedConcurrency ?? DEFAULT_TELEGRAM_RESERVED, `${at}.telegramReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions kept for the Telegram function in each region, 0 for none" }) ?? DEFAULT_TELEGRAM_RESERVED,
     };
 }
 
@@ -382,7 +409,7 @@ function parseSiem(value: unknown, security: AccountConfig | undefined, issues: 
 function parseLogs(value: unknown, homeRegion: string, organization: boolean, issues: Issues): LogsConfig {
     const at = "guardpost:logs";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["geoipDatabasePath", "geoipAsnDatabasePath", "trailRegion", "organizationTrail", "retentionDays", "firehoseRetrySeconds"], issues);
+    unknownKeys(v, at, ["geoipDatabasePath", "geoipAsnDatabasePath", "trailRegion", "organizationTrail", "retentionDays", "firehoseRetrySeconds", "shipperReservedConcurrency"], issues);
     const organizationTrail = bool(v.organizationTrail, `${at}.organizationTrail`, issues, false);
     if (organizationTrail && !organization) issues.add(`${at}.organizationTrail`, "is true but guardpost:organization is false", "set guardpost:organization: true, or use per-account trails");
     return {
@@ -392,6 +419,7 @@ function parseLogs(value: unknown, homeRegion: string, organization: boolean, is
         organizationTrail,
         retentionDays: num(v.retentionDays ?? 90, `${at}.retentionDays`, issues, { min: 1, max: 3653, integer: true, hint: "days to keep raw logs in S3 and CloudWatch" }) ?? 90,
         firehoseRetrySeconds: num(v.firehoseRetrySeconds ?? 300, `${at}.firehoseRetrySeconds`, issues, { min: 0, max: 7200, integer: true, hint: "Firehose's OpenSearch retry duration, 0–7200" }) ?? 300,
+        shipperReservedConcurrency: num(v.shipperReservedConcurrency ?? DEFAULT_SHIPPER_RESERVED, `${at}.shipperReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions reserved for (and capping) the CloudTrail shipper, 0 for none" }) ?? DEFAULT_SHIPPER_RESERVED,
     };
 }
 
@@ -461,4 +489,79 @@ function list<T>(v: unknown, at: string, issues: Issues, item: (e: unknown, at: 
         if (parsed !== undefined) out.push(parsed);
     });
     return out;
+}
+
+/** Secrets a stack's config makes necessary: `guardpost:<key>` → why it is needed. */
+export function requiredSecrets(cfg: GuardpostConfig): Record<string, string> {
+    const needed: Record<string, string> = {};
+    if (cfg.alerts.telegramChatId) needed["guardpost:telegramBotToken"] = "alerts.telegramChatId is set, so the Telegram function needs the bot token";
+    return needed;
+}
+
+/**
+ * The secrets this stack needs but does not have, as one ConfigError naming the command that sets each.
+ * Pulumi.yaml cannot declare a key optional (a declared key without a default is required in every stack,
+ * https://github.com/pulumi/pulumi/issues/21797), so the program checks the keys where they are used.
+ */
+export function missingSecrets(raw: RawConfig, cfg: GuardpostConfig, stack: string): ConfigError | undefined {
+    const issues = Object.entries(requiredSecrets(cfg))
+        .filter(([key]) => raw[key] === undefined || raw[key] === "")
+        .map(([key, why]) => ({ key, problem: `is not set, but ${why}`, fix: `run \`pulumi config set --secret ${key} <value> --stack ${stack}\`` }));
+    return issues.length > 0 ? new ConfigError(issues) : undefined;
+}
+
+/** Concurrency guardpost reserves in one account × region: the shipper where the trail is, Telegram everywhere. */
+export function reservedConcurrencyIn(cfg: Pick<GuardpostConfig, "alerts" | "logs" | "homeRegion" | "organization">, account: AccountConfig, region: string): number {
+    const trailHome = account.regions.includes(cfg.logs.trailRegion) ? cfg.logs.trailRegion : account.regions[0];
+    const hasTrail = region === trailHome && (cfg.logs.organizationTrail ? account.kind === "management" : account.logs.cloudTrail);
+    return (hasTrail ? cfg.logs.shipperReservedConcurrency : 0) + (cfg.alerts.telegramChatId ? cfg.alerts.telegramReservedConcurrency : 0);
+}
+
+/**
+ * Reservations must leave the account's unreserved pool at 100 or more in every region (quota per region),
+ * or Lambda refuses them at deploy time — checked here, before anything is created.
+ */
+function checkLambdaConcurrency(accounts: AccountConfig[], alerts: AlertsConfig, logs: LogsConfig, homeRegion: string, organization: boolean, issues: Issues): void {
+    for (const account of accounts) {
+        for (const region of account.regions) {
+            const reserved = reservedConcurrencyIn({ alerts, logs, homeRegion, organization }, account, region);
+            const room = account.lambdaConcurrencyQuota - UNRESERVED_CONCURRENCY_FLOOR;
+            if (reserved > 0 && reserved > room) {
+                issues.add(`guardpost:accounts[${account.name}].lambdaConcurrencyQuota`,
+                    `guardpost reserves ${reserved} concurrent executions in ${region} (logs.shipperReservedConcurrency + alerts.telegramReservedConcurrency) but a quota of ${account.lambdaConcurrencyQuota} leaves only ${Math.max(0, room)} above the 100 Lambda keeps unreserved`,
+                    `request a higher "Concurrent executions" quota (Service Quotas, code L-B99A9384) in ${region} and set lambdaConcurrencyQuota to it, or lower the reservations (0 = none)`);
+            }
+        }
+    }
+}
+
+/** Where AWS documents that a Firehose stream cannot deliver to an OpenSearch domain in another region. */
+export const FIREHOSE_ACROSS_REGIONS_URL = "https://docs.aws.amazon.com/firehose/latest/dev/across.html";
+/** The documented cross-region path guardpost could use instead (a CloudWatch Logs destination pointing at a Firehose elsewhere). */
+export const CWL_DESTINATION_ACROSS_REGIONS_URL = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilterFirehose-Account.html";
+
+/**
+ * VPC flow, WAF, Resolver and Security Hub logs travel source → Firehose (in the source's region) → the SIEM
+ * domain. Firehose documents cross-region delivery for HTTP endpoint destinations only, not for OpenSearch
+ * domains, so a source outside the SIEM's home region has no supported path in guardpost today and is refused
+ * before anything is created. (The CloudTrail shipper is a Lambda calling the domain over HTTPS and works from
+ * any region.) Not checked yet: Security Hub findings of a standalone account that does not operate in the home
+ * region, which wiring.ts ships from each of its regions.
+ */
+function checkLogPathsToSiem(accounts: AccountConfig[], homeRegion: string, organization: boolean, securityHub: boolean, issues: Issues): void {
+    const options = (what: string) =>
+        `ship ${what} from ${homeRegion} only (the SIEM's home region), or remove it; Firehose delivers to an OpenSearch domain only in its own region (cross-region delivery is documented for HTTP endpoints only: ${FIREHOSE_ACROSS_REGIONS_URL}). ` +
+        `A documented cross-region path — CloudWatch Logs in the source region, subscribed to a logs destination whose Firehose is in ${homeRegion} (${CWL_DESTINATION_ACROSS_REGIONS_URL}) — is not built yet`;
+    for (const account of accounts) {
+        const at = `guardpost:accounts[${account.name}].logs`;
+        for (const [kind, label] of [["vpcFlowLogs", "VPC flow logs"], ["dnsQueryLogs", "Route 53 Resolver query logs"]] as const) {
+            for (const [r, vpcs] of Object.entries(account.logs[kind])) {
+                if (r !== homeRegion && vpcs.length > 0) issues.add(`${at}.${kind}.${r}`, `${label} of ${vpcs.join(", ")} in ${r} cannot reach the SIEM in ${homeRegion}`, options(`the ${label} of these VPCs`));
+            }
+        }
+        for (const arn of account.logs.wafWebAclArns) {
+            const r = wafRegion(arn);
+            if (r !== homeRegion) issues.add(`${at}.wafWebAclArns`, `WAF logs of ${arn} are delivered in ${r}${arn.split(":")[5]?.startsWith("global/") ? " (CloudFront web ACLs log in us-east-1 only)" : ""} and cannot reach the SIEM in ${homeRegion}`, options("the logs of web ACLs in that region"));
+        }
+    }
 }

@@ -2,7 +2,7 @@
  * Composition root: config → providers → components → outputs. Logic lives in components/ and functions/.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig, wafRegion } from "./config";
+import { missingSecrets, parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
 import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
 import { DetectionBaseline, laterResources } from "./components/detection/detectionBaseline";
@@ -10,8 +10,11 @@ import { AlertFanout } from "./components/alerting/alertFanout";
 import { LogPipeline } from "./components/logging/logPipeline";
 import { SiemDomain } from "./components/siem/siemDomain";
 
-const cfg = parseConfig(pulumi.runtime.allConfig());
+const rawConfig = pulumi.runtime.allConfig();
+const cfg = parseConfig(rawConfig);
 const stack = pulumi.getStack();
+const secretsMissing = missingSecrets(rawConfig, cfg, stack);
+if (secretsMissing) throw secretsMissing;
 const providers = new Providers(stack);
 const botToken = cfg.alerts.telegramChatId ? new pulumi.Config("guardpost").requireSecret("telegramBotToken") : undefined;
 const geoipDatabasePath = requireDeployFile(cfg.logs.geoipDatabasePath, "guardpost:logs.geoipDatabasePath");
@@ -59,9 +62,11 @@ for (const { account, region } of placements) {
         stage: cfg.stage,
         minSeverity: cfg.alerts.minSeverity,
         emails: cfg.alerts.emails,
-        telegram: cfg.alerts.telegramChatId && botToken ? { chatId: cfg.alerts.telegramChatId, botToken } : undefined,
+        telegram: cfg.alerts.telegramChatId && botToken ? { chatId: cfg.alerts.telegramChatId, botToken, reservedConcurrency: cfg.alerts.telegramReservedConcurrency } : undefined,
         repeat: cfg.alerts.repeat,
         quietMinutes: cfg.alerts.quietMinutes,
+        // The second channel for delivery-failure alarms: topics in this region that do not depend on this fanout's topic.
+        failureAlarm: { extraActions: cfg.alerts.failureTopicArns.filter((arn) => arn.split(":")[3] === region) },
     }, { provider: providers.forAccount(account) });
     (alerting[account.name] ??= {})[region] = fanout.topicArn;
 }
@@ -80,6 +85,7 @@ for (const { account, region } of placements) {
         trail: trailFor(cfg, account, region),
         domainArn,
         domainEndpoint,
+        domainRegion: cfg.homeRegion,
         geoipDatabasePath,
         geoipAsnDatabasePath: geoipAsnDatabasePath || undefined,
         vpcFlowLogVpcIds: account.logs.vpcFlowLogs[region] ?? [],
@@ -88,6 +94,7 @@ for (const { account, region } of placements) {
         securityHubFindings: shipsSecurityHubFindings(cfg, account, region),
         retentionDays: cfg.logs.retentionDays,
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
+        shipperReservedConcurrency: cfg.logs.shipperReservedConcurrency,
         alarmTopicArn: alerting[account.name][region],
     }, { provider: providers.forAccount(account) });
     writerRoleArns.push(...pipeline.writerRoleArns);

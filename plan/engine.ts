@@ -120,7 +120,8 @@ export function fakeState(type: string, name: string, inputs: any, where: Provid
     const state: Record<string, unknown> = { ...inputs, name: inputs.name ?? physical };
     switch (type) {
         case "aws:iam/role:Role":
-            state.arn = `arn:${partition}:iam::${account}:role/${physical}`;
+            // The path is part of a role's ARN (role/guardpost/<name>).
+            state.arn = `arn:${partition}:iam::${account}:role${typeof inputs.path === "string" ? inputs.path : "/"}${physical}`;
             break;
         case "aws:s3/bucketV2:BucketV2":
         case "aws:s3/bucket:Bucket":

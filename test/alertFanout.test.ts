@@ -179,7 +179,7 @@ describe("AlertFanout component", function () {
         expect(events.Condition.ArnEquals["aws:SourceArn"]).to.have.members(emailRules.map(arnOf));
         const cw = st.find((s: any) => s.Principal?.Service === "cloudwatch.amazonaws.com");
         const alarms = ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
-        expect(alarms).to.have.length(2);
+        expect(alarms).to.have.length(3); // events DLQ, Telegram failure queue, failed e-mail deliveries
         expect(cw.Condition.ArnLike["aws:SourceArn"]).to.equal("arn:aws:cloudwatch:us-east-1:111111111111:alarm:*");
         expect(cw.Condition.StringEquals["aws:SourceAccount"]).to.equal("111111111111");
         for (const alarm of alarms) expect(arnOf(alarm)).to.match(/^arn:aws:cloudwatch:us-east-1:111111111111:alarm:/);

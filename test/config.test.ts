@@ -44,7 +44,7 @@ describe("config", () => {
             expect(cfg.accounts[1].roleArn).to.equal("arn:aws:iam::222222222222:role/guardpost-deployer");
             expect(cfg.detection.findingPublishingFrequency).to.equal("FIFTEEN_MINUTES");
             expect(cfg.detection.protections).to.deep.include({ s3DataEvents: true, eksAuditLogs: true, ebsMalwareProtection: true, rdsLoginEvents: true, lambdaNetworkLogs: true, runtimeMonitoring: false, eksRuntimeMonitoring: false });
-            expect(cfg.alerts).to.deep.equal({ minSeverity: 4, emails: [], telegramChatId: undefined, repeat: "every", quietMinutes: 60 });
+            expect(cfg.alerts).to.deep.equal({ minSeverity: 4, emails: [], telegramChatId: undefined, repeat: "every", quietMinutes: 60, telegramReservedConcurrency: 5, failureTopicArns: [] });
             expect(cfg.siem.retentionDays).to.equal(90);
             expect(cfg.siem.adminRoleArn).to.equal("arn:aws:iam::111111111111:role/guardpost-deployer");
             expect(cfg.logs.trailRegion).to.equal("us-east-1");

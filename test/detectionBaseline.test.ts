@@ -324,7 +324,7 @@ describe("DetectionBaseline AWS Config and bucket security", () => {
         expect(byName(rs, "c3-config-managed").inputs.policyArn).to.equal("arn:aws-cn:iam::aws:policy/service-role/AWS_ConfigRole");
         const delivery = policyOf(byName(rs, "c3-config-delivery")).Statement;
         expect(delivery[1]).to.deep.include({ Action: "s3:PutObject", Resource: `arn:aws-cn:s3:::c3-config-mock/AWSLogs/${SEC}/Config/*` });
-        expect(one(rs, T.recorder).inputs.roleArn).to.equal("arn:aws-cn:iam::111111111111:role/c3-config-role-mock");
+        expect(one(rs, T.recorder).inputs.roleArn).to.equal("arn:aws-cn:iam::111111111111:role/guardpost/c3-config-role-mock");
     });
 
     it("delivers to a bucket that blocks all public access, is encrypted, versioned, owner-enforced and TLS-only", async () => {

@@ -23,7 +23,7 @@ const CLOUDFRONT_ACL = "arn:aws:wafv2:us-east-1:111111111111:global/webacl/cdn/f
 function args(o: Partial<LogPipelineArgs> = {}): LogPipelineArgs {
     return {
         stage: "dev", accountId: ACCOUNT, region: "eu-west-1", trail: "account",
-        domainArn: DOMAIN_ARN, domainEndpoint: DOMAIN_HOST,
+        domainArn: DOMAIN_ARN, domainEndpoint: DOMAIN_HOST, domainRegion: "eu-west-1",
         geoipDatabasePath: GEOIP_CITY, geoipAsnDatabasePath: GEOIP_ASN,
         vpcFlowLogVpcIds: [VPC, VPC2], wafWebAclArns: [ACL], dnsQueryLogVpcIds: [VPC], securityHubFindings: true,
         retentionDays: 100, firehoseRetrySeconds: 600,
@@ -115,6 +115,7 @@ describe("LogPipeline component", function () {
         expect(shipper.fn.inputs.runtime).to.equal("nodejs22.x");
         expect(shipper.fn.inputs.environment.variables).to.deep.equal({
             OPENSEARCH_ENDPOINT: `https://${DOMAIN_HOST}`,
+            OPENSEARCH_REGION: "eu-west-1",
             INDEX_PREFIX: "cloudtrail",
             DEAD_LETTER_BUCKET: bucketOf(one(all, "aws:s3/bucket:Bucket", "-dead-letters")),
             GEOIP_DATABASE: GEOIP_LAYER_CITY,

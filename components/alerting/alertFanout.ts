@@ -31,6 +31,8 @@ export interface AlertFanoutArgs {
         chatId: string;
         /** Bot token, from the secret `guardpost:telegramBotToken`; stored only as an SSM SecureString. */
         botToken: pulumi.Input<string>;
+        /** Concurrency kept for the Telegram function, so other functions (a retrying shipper) cannot take it all. 0 = none. */
+        reservedConcurrency?: number;
     };
     /**
      * `every`: every finding event is sent. `new-and-escalations`: a DynamoDB table lets the function send
@@ -173,6 +175,7 @@ export class AlertFanout extends pulumi.ComponentResource {
                     telegramFunctionStatements({ parameterArn, keyArn, region, tableArn })),
                 alarmTopicArn: topic.arn,
                 logRetentionDays: args.logRetentionDays,
+                reservedConcurrency: args.telegram.reservedConcurrency,
             }, parent);
 
             telegramRule = new aws.cloudwatch.EventRule(`${name}-telegram`, {
@@ -210,6 +213,27 @@ export class AlertFanout extends pulumi.ComponentResource {
             queueName: eventsDlq.name,
             actions: [topic.arn, ...extraActions],
         }, parent);
+
+        // E-mail deliveries that SNS gave up on (bounces, suppressed or unreachable addresses) count in
+        // NumberOfNotificationsFailed (AWS/SNS, TopicName; https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html).
+        // The alarm goes to the second channel as well: the topic itself may be what fails.
+        if (args.emails.length > 0) {
+            new aws.cloudwatch.MetricAlarm(`${name}-email-failed-alarm`, {
+                region,
+                alarmDescription: `guardpost ${stage}: SNS could not deliver alert e-mails (NumberOfNotificationsFailed); check the subscriptions of ${name}`,
+                namespace: "AWS/SNS",
+                metricName: "NumberOfNotificationsFailed",
+                dimensions: { TopicName: topic.name },
+                statistic: "Sum",
+                period: 300,
+                evaluationPeriods: 1,
+                threshold: 0,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions: [topic.arn, ...extraActions],
+                okActions: [topic.arn, ...extraActions],
+            }, parent);
+        }
 
         const emailRuleArns = pulumi.all(emailRules.map((r) => r.arn));
         new aws.sns.TopicPolicy(`${name}-topic-policy`, {

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import {
     configManagedPolicyArn, configBucketStatements, configRoleDeliveryStatements, configTrustPolicy, policyDocument,
 } from "./detectionPolicies";
@@ -280,6 +281,7 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         // service-linked role is one per account, may already exist (Control Tower, a console visit) and
         // would make one region's baseline own a resource every region uses.
         const role = new aws.iam.Role(`${name}-config-role`, {
+            path: GUARDPOST_ROLE_PATH,
             assumeRolePolicy: JSON.stringify(configTrustPolicy(accountId)),
             description: `AWS Config recorder for guardpost in ${args.region}`,
             tags: args.tags,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import { createCloudTrailShipperHandler, DEAD_LETTER_PREFIX, SHIPPER_TIMEOUT_SECONDS } from "../../functions/cloudtrail-shipper/cloudtrailShipper";
 import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, vpcFlowLogFormat } from "../../functions/vpcflow-transform/vpcflowTransform";
 import { createWafTransformHandler } from "../../functions/waf-transform/wafTransform";
@@ -7,10 +8,11 @@ import { clusterEndpoint, FirehoseStream } from "../shared/firehoseStream";
 import { GuardedFunction, LAMBDA_RUNTIME, PolicyStatement as FunctionStatement } from "../shared/guardedFunction";
 import {
     checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy, securityHubDlqPolicy,
-    partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
+    partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, trailObjectReadStatements, wafAclLoggingRegion, wafAclSlug, wafStreamName,
 } from "./logPolicies";
 import { queueDepthAlarm } from "../shared/alarms";
 import { SecureBucket } from "../shared/secureBucket";
+import { GeoipLayer } from "./geoipLayer";
 import { OFFLINE_PLAN_ENV } from "../../model/offlinePlan";
 
 /** Which trail an account×region gets; the caller decides (only the account's trail region gets one). */
@@ -35,6 +37,11 @@ export interface LogPipelineArgs {
     domainArn: pulumi.Input<string>;
     /** SIEM domain endpoint (host or https URL): the shipper's OPENSEARCH_ENDPOINT and Firehose's cluster endpoint. */
     domainEndpoint: pulumi.Input<string>;
+    /**
+     * The SIEM domain's region (plain): the shipper signs SigV4 for it (OPENSEARCH_REGION), whatever region
+     * the shipper runs in.
+     */
+    domainRegion: string;
     /** Local path of GeoLite2-City.mmdb, packaged as a Lambda layer (needed where the shipper or WAF runs). */
     geoipDatabasePath?: string;
     /** Local path of GeoLite2-ASN.mmdb; adds `geo.asn` / `geo.as_org` when set. */
@@ -57,6 +64,11 @@ export interface LogPipelineArgs {
     firehoseBuffering?: { intervalSeconds?: number; sizeMb?: number };
     /** SNS topic for the failure-queue and dead-letter alarms. */
     alarmTopicArn?: pulumi.Input<string>;
+    /**
+     * Concurrency reserved for the shipper: its ceiling during an OpenSearch outage (retries cannot take the
+     * account's pool from the Telegram function) and its guaranteed share. 0 = none. Default 10.
+     */
+    shipperReservedConcurrency?: number;
 }
 
 /**
@@ -108,6 +120,7 @@ function validate(name: string, a: LogPipelineArgs): void {
     const problems: string[] = [];
     if (!/^[a-z0-9-]{1,20}$/.test(a.stage)) problems.push(`stage '${a.stage}' must be 1–20 lower-case letters, digits or '-'`);
     if (!/^\d{12}$/.test(a.accountId)) problems.push(`accountId '${a.accountId}' is not a 12-digit account id`);
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(a.domainRegion ?? "")) problems.push(`domainRegion '${a.domainRegion}' is not a region name`);
     if (!["none", "account", "organization"].includes(a.trail)) problems.push(`trail must be none, account or organization, got '${a.trail}'`);
     if (a.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(a.organizationId)) problems.push(`organizationId '${a.organizationId}' is not an organization id (o-…)`);
     if (a.firehoseRetrySeconds !== undefined && !(Number.isInteger(a.firehoseRetrySeconds) && a.firehoseRetrySeconds >= 0 && a.firehoseRetrySeconds <= 7200)) {
@@ -180,18 +193,14 @@ export class LogPipeline extends pulumi.ComponentResource {
         let layerArn: pulumi.Output<string> | undefined;
         const geoEnv: Record<string, string> = {};
         if (needsGeo) {
-            const files: Record<string, pulumi.asset.Asset> = {};
-            for (const [at, file] of Object.entries(geoipLayerFiles(args.geoipDatabasePath!, args.geoipAsnDatabasePath))) {
-                files[at] = new pulumi.asset.FileAsset(file);
-            }
             geoEnv.GEOIP_DATABASE = GEOIP_LAYER_CITY;
             if (args.geoipAsnDatabasePath) geoEnv.GEOIP_ASN_DATABASE = GEOIP_LAYER_ASN;
-            layerArn = new aws.lambda.LayerVersion(`${name}-geoip`, {
+            layerArn = new GeoipLayer(`${name}-geoip`, {
                 region,
                 layerName: `guardpost-${stage}-geoip`,
-                description: "MaxMind GeoLite2 databases for guardpost log enrichment",
+                files: geoipLayerFiles(args.geoipDatabasePath!, args.geoipAsnDatabasePath),
                 compatibleRuntimes: [LAMBDA_RUNTIME],
-                code: new pulumi.asset.AssetArchive(files),
+                tags,
             }, parent).arn;
         }
         const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention };
@@ -215,6 +224,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 tags,
             }, parent);
             const cwlRole = new aws.iam.Role(`${name}-trail-to-logs`, {
+                path: GUARDPOST_ROLE_PATH,
                 description: "CloudTrail delivery to its CloudWatch Logs group",
                 assumeRolePolicy: JSON.stringify(cloudTrailLogsTrust({ account, trailArn: thisTrailArn })),
                 tags,
@@ -245,10 +255,13 @@ export class LogPipeline extends pulumi.ComponentResource {
                 functionTag: "cloudtrail-shipper",
                 description: `guardpost ${stage}: CloudTrail (CloudWatch Logs) → SIEM, with GeoIP`,
                 callbackFactory: createCloudTrailShipperHandler,
-                statements: pulumi.all([args.domainArn, deadLetters.arn, key.arn]).apply(([domainArn, bucketArn, keyArn]) =>
-                    shipperStatements({ domainArn, bucketArn, keyArn, region, deadLetterPrefix: DEAD_LETTER_PREFIX }) as FunctionStatement[]),
+                statements: pulumi.all([args.domainArn, deadLetters.arn, key.arn, trailBucket.arn]).apply(([domainArn, bucketArn, keyArn, trailBucketArn]) => [
+                    ...shipperStatements({ domainArn, bucketArn, keyArn, region, deadLetterPrefix: DEAD_LETTER_PREFIX }),
+                    ...trailObjectReadStatements({ trailBucketArn, keyArn, region }),
+                ] as FunctionStatement[]),
                 environment: {
                     OPENSEARCH_ENDPOINT: pulumi.output(args.domainEndpoint).apply(clusterEndpoint),
+                    OPENSEARCH_REGION: args.domainRegion,
                     INDEX_PREFIX: "cloudtrail",
                     DEAD_LETTER_BUCKET: deadLetters.name,
                     ...geoEnv,
@@ -257,6 +270,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 memorySize: 512,
                 layers: layerArn ? [layerArn] : [],
                 packages: SHIPPER_PACKAGES,
+                reservedConcurrency: args.shipperReservedConcurrency ?? 10,
                 ...fnCommon,
             }, parent);
             writers.push(shipper.role.arn);
@@ -275,6 +289,21 @@ export class LogPipeline extends pulumi.ComponentResource {
                 filterPattern: "",
                 destinationArn: shipper.function.arn,
             }, { parent: this, dependsOn: [permission] });
+            // Events over 256 KB never reach CloudWatch Logs: each new trail log file is also handed to the
+            // shipper, which indexes only those (functions/cloudtrail-shipper/largeEvents.ts).
+            const s3Permission = new aws.lambda.Permission(`${name}-shipper-trail-objects`, {
+                region,
+                action: "lambda:InvokeFunction",
+                function: shipper.function.name,
+                principal: "s3.amazonaws.com",
+                sourceArn: trailBucket.arn,
+                sourceAccount: account,
+            }, parent);
+            new aws.s3.BucketNotification(`${name}-trail-objects`, {
+                region,
+                bucket: trailBucket.name,
+                lambdaFunctions: [{ lambdaFunctionArn: shipper.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "AWSLogs/", filterSuffix: ".json.gz" }],
+            }, { parent: this, dependsOn: [s3Permission] });
         }
 
         const fh = args.firehoseBuffering ?? {};
@@ -360,6 +389,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         if (args.securityHubFindings) {
             const s = stream("securityhub", `guardpost-${stage}-securityhub`);
             const role = new aws.iam.Role(`${name}-securityhub-events`, {
+                path: GUARDPOST_ROLE_PATH,
                 description: "EventBridge → Firehose for Security Hub findings",
                 assumeRolePolicy: JSON.stringify(eventsTrust(account)),
                 tags,

@@ -168,3 +168,14 @@ export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 
 export function cloudWatchRetention(days: number): number {
     return CLOUDWATCH_RETENTION_DAYS.find((d) => d >= days) ?? CLOUDWATCH_RETENTION_DAYS[CLOUDWATCH_RETENTION_DAYS.length - 1];
 }
+
+/**
+ * The shipper reads the trail's log files (for events too large for CloudWatch Logs): objects under AWSLogs/
+ * only, and the trail's key only through S3 in this region.
+ */
+export function trailObjectReadStatements(p: { trailBucketArn: string; keyArn: string; region: string }): PolicyStatement[] {
+    return [
+        { Sid: "ReadTrailLogFiles", Effect: "Allow", Action: "s3:GetObject", Resource: `${p.trailBucketArn}/AWSLogs/*` },
+        { Sid: "DecryptTrailLogFilesViaS3", Effect: "Allow", Action: "kms:Decrypt", Resource: p.keyArn, Condition: { StringEquals: { "kms:ViaService": `s3.${p.region}.amazonaws.com` } } },
+    ];
+}

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import { PROCESSOR_BUFFER_MB } from "../../functions/shared/firehose";
 import { firehoseRolePolicy, firehoseTrust } from "./firehosePolicies";
 
@@ -59,6 +60,7 @@ export class FirehoseStream extends pulumi.ComponentResource {
         const tags = { ...args.tags, "guardpost:log-kind": kind };
 
         const role = new aws.iam.Role(`${name}-role`, {
+            path: GUARDPOST_ROLE_PATH,
             description: `guardpost Firehose ${kind} → SIEM (maps to guardpost_log_writer)`,
             assumeRolePolicy: pulumi.output(args.account).apply((a) => JSON.stringify(firehoseTrust(a))),
             tags,

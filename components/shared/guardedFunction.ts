@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import { queueDepthAlarm } from "./alarms";
 
 /** An IAM policy statement as it appears in a policy document. */
@@ -48,6 +49,12 @@ export interface GuardedFunctionArgs {
     maximumRetryAttempts?: number;
     /** Seconds an async event may wait before it goes to the failure queue (60–21600). Default 21600. */
     maximumEventAgeInSeconds?: number;
+    /**
+     * Reserved concurrency: both this function's guaranteed share of the account × region's concurrency and
+     * its ceiling (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Absent or 0:
+     * none reserved (0 would throttle every invocation, so it is never sent).
+     */
+    reservedConcurrency?: number;
 }
 
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -112,6 +119,10 @@ export class GuardedFunction extends pulumi.ComponentResource {
         if (retries < 0 || retries > 2) {
             throw new Error(`GuardedFunction ${name}: maximumRetryAttempts must be 0–2 (Lambda's limit), got ${retries}.`);
         }
+        const reserved = args.reservedConcurrency ?? 0;
+        if (!Number.isInteger(reserved) || reserved < 0) {
+            throw new Error(`GuardedFunction ${name}: reservedConcurrency must be a whole number ≥ 0, got ${reserved}.`);
+        }
         const timeout = args.timeout ?? 30;
         const exclude = excludedPackages(args.packages);
         const tags = { [FUNCTION_TAG]: args.functionTag };
@@ -119,6 +130,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
         const region = args.region;
 
         const role = new aws.iam.Role(`${name}-role`, {
+            path: GUARDPOST_ROLE_PATH,
             description: `guardpost ${args.functionTag} Lambda`,
             assumeRolePolicy: lambdaTrustPolicy(),
             tags,
@@ -160,6 +172,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
             environment: args.environment ? { variables: args.environment } : undefined,
             loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
             codePathOptions: { extraExcludePackages: exclude },
+            reservedConcurrentExecutions: reserved > 0 ? reserved : undefined,
             tags,
         }, { parent: this, dependsOn: [policy] });
 

@@ -4,6 +4,8 @@ import { decodeAwslogsData } from "../shared/cwlogs";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadLetter";
 import { GeoLookup, openGeoLookup } from "../shared/geoip";
 import { validIndexPrefix } from "./indexName";
+import { signingRegion } from "./signingRegion";
+import { asAwslogsEvent, isS3Notification, largeEventPayload, trailObjects } from "./largeEvents";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
 
 /**
@@ -41,6 +43,8 @@ export interface ShipperDeps {
     /** Resolves the GeoIP lookup, opened once per container; undefined = no enrichment. */
     geo?: () => Promise<GeoLookup | undefined>;
     configProblems?: string[];
+    /** Reads a trail log file (S3 notifications: events too large for CloudWatch Logs). Absent: such events are refused. */
+    readObject?: (bucket: string, key: string) => Promise<Buffer>;
     limits?: Partial<ShipperLimits>;
     log?: LogFn;
     now?: () => number;
@@ -51,7 +55,8 @@ export interface ShipperDeps {
 export type ShipperResult =
     | { status: "skipped"; reason: string }
     | { status: "corrupt"; stage: string; deadLettered: number }
-    | { status: "shipped"; logGroup: string; events: number; indexed: number; malformed: number; rejected: number; deadLettered: number; requests: number };
+    | { status: "shipped"; logGroup: string; events: number; indexed: number; malformed: number; rejected: number; deadLettered: number; requests: number }
+    | { status: "trail-objects"; objects: number; events: number; large: number; indexed: number };
 
 interface LambdaContext { getRemainingTimeInMillis?: () => number }
 
@@ -78,6 +83,26 @@ export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
 
     return async function cloudTrailShipper(event: any, context?: LambdaContext): Promise<ShipperResult> {
         if (problems.length > 0) throw new Error(`cloudtrail-shipper is misconfigured: ${problems.join("; ")}`);
+        if (isS3Notification(event)) {
+            if (!deps.readObject) throw new Error("cloudtrail-shipper: an S3 notification arrived but no S3 reader is configured");
+            let events = 0;
+            let large = 0;
+            let indexed = 0;
+            const objects = trailObjects(event);
+            for (const object of objects) {
+                const { payload, total } = largeEventPayload(object, await deps.readObject(object.bucket, object.key));
+                events += total;
+                large += payload.logEvents.length;
+                if (payload.logEvents.length === 0) continue;
+                log("info", "trail log file holds events too large for CloudWatch Logs; shipping them from S3", { bucket: object.bucket, key: object.key, large: payload.logEvents.length });
+                // The normal path: dead letters, retries and the thrown error (→ Lambda redelivers) all apply.
+                const r = await cloudTrailShipper(asAwslogsEvent(payload), context);
+                if (r.status === "shipped") indexed += r.indexed;
+            }
+            const result: ShipperResult = { status: "trail-objects", objects: objects.length, events, large, indexed };
+            log("info", "trail log files checked for large events", result);
+            return result;
+        }
         const started = now();
         const remaining = context?.getRemainingTimeInMillis?.() ?? limits.defaultBudgetMs;
         const deadline = started + Math.max(0, remaining - limits.reserveMs);
@@ -214,7 +239,7 @@ export function openSearchBulkSend(endpoint: string, region: string, requestTime
 
 /**
  * Zero-argument factory for `CallbackFunction.callbackFactory`; runs once per container. Reads the
- * environment contract (OPENSEARCH_ENDPOINT, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX,
+ * environment contract (OPENSEARCH_ENDPOINT, OPENSEARCH_REGION, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX,
  * DEAD_LETTER_BUCKET, AWS_REGION) and builds the clients here, so the serialized closure holds module
  * references and plain strings only. Credentials come from the default provider chain (the Lambda
  * role) and are refreshed by the signer when they near expiry.
@@ -223,19 +248,26 @@ export function createCloudTrailShipperHandler() {
     const env = process.env;
     const problems: string[] = [];
     const endpoint = normalizeEndpoint(env.OPENSEARCH_ENDPOINT ?? "");
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
+    // Signed for the domain's region (OPENSEARCH_REGION), which differs from AWS_REGION when the trail
+    // region is not the SIEM's home region.
+    const region = signingRegion(env, endpoint).region;
     const indexPrefix = env.INDEX_PREFIX || "cloudtrail";
     if (!endpoint) problems.push("OPENSEARCH_ENDPOINT is not set");
-    if (!region) problems.push("AWS_REGION is not set");
+    if (!region) problems.push("OPENSEARCH_REGION (or AWS_REGION) is not set");
     if (!validIndexPrefix(indexPrefix)) problems.push(`INDEX_PREFIX '${indexPrefix}' is not a valid lower-case index name`);
 
     const send = endpoint && region ? openSearchBulkSend(endpoint, region) : failingSend;
 
+    const { S3Client, PutObjectCommand, GetObjectCommand } = require("@aws-sdk/client-s3");
+    const s3 = new S3Client({});
     let deadLetter: DeadLetterSink | undefined;
     if (env.DEAD_LETTER_BUCKET) {
-        const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");
-        deadLetter = s3DeadLetterSink(new S3Client({}), PutObjectCommand, env.DEAD_LETTER_BUCKET, { prefix: DEAD_LETTER_PREFIX });
+        deadLetter = s3DeadLetterSink(s3, PutObjectCommand, env.DEAD_LETTER_BUCKET, { prefix: DEAD_LETTER_PREFIX });
     }
+    const readObject = async (bucket: string, key: string): Promise<Buffer> => {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await res.Body.transformToByteArray());
+    };
 
     const cityPath = env.GEOIP_DATABASE || undefined;
     const asnPath = env.GEOIP_ASN_DATABASE || undefined;
@@ -252,5 +284,5 @@ export function createCloudTrailShipperHandler() {
         return geoPromise;
     };
 
-    return makeCloudTrailShipperHandler({ indexPrefix, send, deadLetter, geo, configProblems: problems });
+    return makeCloudTrailShipperHandler({ indexPrefix, send, deadLetter, geo, readObject, configProblems: problems });
 }

@@ -39,6 +39,12 @@ export interface ScriptedResponse {
 export interface SigV4Options {
     /** When given, the signature itself is verified against these credentials, not just its shape. */
     credentials?: { accessKeyId: string; secretAccessKey: string };
+    /**
+     * The domain's region: a request whose credential scope names another region gets the 403 AWS answers
+     * with, `{"message":"Credential should be scoped to a valid region, not '<region>'. "}` (the scope's
+     * region must be the endpoint's: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-create-signed-request.html).
+     */
+    region?: string;
 }
 
 export interface OpenSearchPeerOptions {
@@ -72,6 +78,11 @@ function signatureMatches(req: http.IncomingMessage, body: string, creds: { acce
     // The signing time is the request's x-amz-date, not the moment we verify (doNotModifyHeaders skips reading it).
     signer.datetime = headers["x-amz-date"];
     return signer.sign().headers.Authorization === auth;
+}
+
+/** The region in a SigV4 Authorization header's credential scope. */
+function scopeRegion(req: http.IncomingMessage): string {
+    return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? "";
 }
 
 export class OpenSearchPeer {
@@ -175,6 +186,8 @@ export class OpenSearchPeer {
         } else if (this.auth === "sigv4" && !/^AWS4-HMAC-SHA256 Credential=\S+, ?SignedHeaders=\S+, ?Signature=[0-9a-f]{64}$/.test(String(req.headers.authorization ?? ""))) {
             const action = `es:ESHttp${record.method[0]}${record.method.slice(1).toLowerCase()}`;
             reply = { status: 403, body: { Message: `User: anonymous is not authorized to perform: ${action} because no resource-based policy allows the ${action} action` } };
+        } else if (this.auth === "sigv4" && this.sigv4.region && scopeRegion(req) !== this.sigv4.region) {
+            reply = { status: 403, body: { message: `Credential should be scoped to a valid region, not '${scopeRegion(req)}'. ` } };
         } else if (this.auth === "sigv4" && this.sigv4.credentials && !signatureMatches(req, record.body, this.sigv4.credentials)) {
             reply = { status: 403, body: { message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details." } };
         } else {

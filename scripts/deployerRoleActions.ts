@@ -1,0 +1,191 @@
+/**
+ * What the deployer role must be allowed to do, per Pulumi resource type: the API calls @pulumi/aws (the
+ * Terraform AWS provider underneath) makes to create, read, update, tag and delete that type — tags included,
+ * because the providers set default tags on every resource and AWS authorizes tag-on-create separately
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html#access_tags_control-tag-keys).
+ * `test/deployerRole.test.ts` fails for a resource type that a stack's plan declares and this table does
+ * not map, so a new type is mapped before it is deployed. Every action name is checked against AWS's
+ * service authorization reference by the IAM simulator in that test.
+ *
+ * `iam` entries are scoped to guardpost's role path by the policy builder; `vendedLogs` marks sources that
+ * deliver through CloudWatch Logs' vended-log mechanism, whose caller needs the log-delivery actions
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html#AWS-logs-infrastructure-Firehose);
+ * `serviceLinkedRoles` are the roles AWS creates on first use of a service
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html), allowed by name only;
+ * `passRoleTo` is the service a role of this resource is passed to (iam:PassedToService).
+ */
+export interface TypeActions {
+    actions: string[];
+    iam?: string[];
+    vendedLogs?: boolean;
+    serviceLinkedRoles?: string[];
+    passRoleTo?: string;
+    /** Only with this exact managed policy ARN suffix (after `arn:<partition>:iam::aws:policy/`). */
+    attachPolicies?: string[];
+}
+
+const ORGANIZATIONS_DELEGATION = [
+    "organizations:EnableAWSServiceAccess", "organizations:RegisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator",
+    "organizations:ListDelegatedAdministrators", "organizations:ListAWSServiceAccessForOrganization", "organizations:DescribeOrganization",
+    "organizations:DescribeAccount", "organizations:ListAccounts",
+];
+
+export const OPENSEARCH_REST_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPut", "es:ESHttpPost", "es:ESHttpDelete", "es:ESHttpPatch"];
+
+export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
+    "aws:iam/role:Role": {
+        actions: [],
+        iam: ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
+            "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+    },
+    "aws:iam/rolePolicy:RolePolicy": { actions: [], iam: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"] },
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { actions: [], attachPolicies: ["service-role/AWS_ConfigRole"] },
+    "aws:kms/key:Key": {
+        actions: ["kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation",
+            "kms:DisableKeyRotation", "kms:UpdateKeyDescription", "kms:EnableKey", "kms:DisableKey", "kms:ScheduleKeyDeletion",
+            "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource"],
+    },
+    "aws:kms/alias:Alias": { actions: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:ListAliases"] },
+    "aws:sns/topic:Topic": { actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListTagsForResource", "sns:TagResource", "sns:UntagResource"] },
+    "aws:sns/topicPolicy:TopicPolicy": { actions: ["sns:SetTopicAttributes", "sns:GetTopicAttributes"] },
+    "aws:sns/topicSubscription:TopicSubscription": { actions: ["sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"] },
+    "aws:sqs/queue:Queue": { actions: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue"] },
+    "aws:sqs/queuePolicy:QueuePolicy": { actions: ["sqs:SetQueueAttributes", "sqs:GetQueueAttributes"] },
+    "aws:lambda/function:Function": {
+        actions: ["lambda:CreateFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+            "lambda:DeleteFunction", "lambda:ListVersionsByFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionConcurrency",
+            "lambda:DeleteFunctionConcurrency", "lambda:GetFunctionConcurrency", "lambda:GetLayerVersion", "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"],
+        passRoleTo: "lambda.amazonaws.com",
+    },
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": {
+        actions: ["lambda:PutFunctionEventInvokeConfig", "lambda:GetFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig"],
+    },
+    "aws:lambda/layerVersion:LayerVersion": {
+        actions: ["lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion", "lambda:ListLayerVersions", "s3:GetObject", "s3:GetObjectVersion"],
+    },
+    "aws:lambda/permission:Permission": { actions: ["lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"] },
+    "aws:cloudwatch/logGroup:LogGroup": {
+        actions: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DescribeLogGroups", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+            "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"],
+    },
+    "aws:cloudwatch/logStream:LogStream": { actions: ["logs:CreateLogStream", "logs:DeleteLogStream", "logs:DescribeLogStreams"] },
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": { actions: ["logs:PutSubscriptionFilter", "logs:DeleteSubscriptionFilter", "logs:DescribeSubscriptionFilters"] },
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": { actions: ["logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies"] },
+    "aws:cloudwatch/logDestination:LogDestination": {
+        actions: ["logs:PutDestination", "logs:DeleteDestination", "logs:DescribeDestinations", "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"],
+        passRoleTo: "logs.amazonaws.com",
+    },
+    "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy": { actions: ["logs:PutDestinationPolicy", "logs:DescribeDestinations"] },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": { actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"] },
+    "aws:cloudwatch/eventRule:EventRule": {
+        actions: ["events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:EnableRule", "events:DisableRule", "events:ListTargetsByRule",
+            "events:TagResource", "events:UntagResource", "events:ListTagsForResource"],
+    },
+    "aws:cloudwatch/eventTarget:EventTarget": { actions: ["events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule"], passRoleTo: "events.amazonaws.com" },
+    "aws:s3/bucket:Bucket": {
+        actions: ["s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketTagging", "s3:PutBucketTagging", "s3:GetBucketAcl",
+            "s3:GetBucketCORS", "s3:GetBucketWebsite", "s3:GetBucketVersioning", "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment",
+            "s3:GetBucketLogging", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration",
+            "s3:GetBucketObjectLockConfiguration", "s3:GetBucketPolicy", "s3:GetBucketOwnershipControls", "s3:GetBucketPublicAccessBlock"],
+    },
+    "aws:s3/bucketPolicy:BucketPolicy": { actions: ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"] },
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": { actions: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"] },
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": { actions: ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"] },
+    "aws:s3/bucketVersioning:BucketVersioning": { actions: ["s3:PutBucketVersioning", "s3:GetBucketVersioning"] },
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": { actions: ["s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"] },
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": { actions: ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"] },
+    "aws:s3/bucketMetric:BucketMetric": { actions: ["s3:PutMetricsConfiguration", "s3:GetMetricsConfiguration"] },
+    "aws:s3/bucketNotification:BucketNotification": { actions: ["s3:PutBucketNotification", "s3:GetBucketNotification"] },
+    "aws:s3/bucketObjectv2:BucketObjectv2": {
+        actions: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:ListBucketVersions"],
+    },
+    "aws:ssm/parameter:Parameter": {
+        actions: ["ssm:PutParameter", "ssm:GetParameter", "ssm:GetParameters", "ssm:DescribeParameters", "ssm:DeleteParameter",
+            "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource"],
+    },
+    "aws:dynamodb/table:Table": {
+        actions: ["dynamodb:CreateTable", "dynamodb:DescribeTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:DescribeTimeToLive",
+            "dynamodb:UpdateTimeToLive", "dynamodb:DescribeContinuousBackups", "dynamodb:ListTagsOfResource", "dynamodb:TagResource", "dynamodb:UntagResource"],
+    },
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {
+        actions: ["firehose:CreateDeliveryStream", "firehose:DescribeDeliveryStream", "firehose:DeleteDeliveryStream", "firehose:UpdateDestination",
+            "firehose:StartDeliveryStreamEncryption", "firehose:StopDeliveryStreamEncryption", "firehose:TagDeliveryStream", "firehose:UntagDeliveryStream",
+            "firehose:ListTagsForDeliveryStream", "es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"],
+        passRoleTo: "firehose.amazonaws.com",
+    },
+    "aws:ec2/flowLog:FlowLog": {
+        actions: ["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:DescribeFlowLogs", "ec2:CreateTags", "ec2:DeleteTags"],
+        vendedLogs: true,
+        passRoleTo: "vpc-flow-logs.amazonaws.com",
+    },
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": {
+        actions: ["wafv2:PutLoggingConfiguration", "wafv2:GetLoggingConfiguration", "wafv2:DeleteLoggingConfiguration"],
+        vendedLogs: true,
+    },
+    "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": {
+        actions: ["route53resolver:CreateResolverQueryLogConfig", "route53resolver:GetResolverQueryLogConfig", "route53resolver:DeleteResolverQueryLogConfig",
+            "route53resolver:ListResolverQueryLogConfigs", "route53resolver:TagResource", "route53resolver:UntagResource", "route53resolver:ListTagsForResource"],
+        vendedLogs: true,
+    },
+    "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": {
+        actions: ["route53resolver:AssociateResolverQueryLogConfig", "route53resolver:DisassociateResolverQueryLogConfig",
+            "route53resolver:GetResolverQueryLogConfigAssociation", "route53resolver:ListResolverQueryLogConfigAssociations", "ec2:DescribeVpcs"],
+    },
+    "aws:cloudtrail/trail:Trail": {
+        actions: ["cloudtrail:CreateTrail", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:GetTrail", "cloudtrail:GetTrailStatus",
+            "cloudtrail:DescribeTrails", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors",
+            "cloudtrail:GetInsightSelectors", "cloudtrail:AddTags", "cloudtrail:RemoveTags", "cloudtrail:ListTags",
+            "organizations:DescribeOrganization", "organizations:ListAWSServiceAccessForOrganization"],
+        passRoleTo: "cloudtrail.amazonaws.com",
+    },
+    "aws:cfg/recorder:Recorder": { actions: ["config:PutConfigurationRecorder", "config:DescribeConfigurationRecorders", "config:DeleteConfigurationRecorder"], passRoleTo: "config.amazonaws.com" },
+    "aws:cfg/deliveryChannel:DeliveryChannel": { actions: ["config:PutDeliveryChannel", "config:DescribeDeliveryChannels", "config:DeleteDeliveryChannel"] },
+    "aws:cfg/recorderStatus:RecorderStatus": { actions: ["config:StartConfigurationRecorder", "config:StopConfigurationRecorder", "config:DescribeConfigurationRecorderStatus"] },
+    "aws:guardduty/detector:Detector": {
+        actions: ["guardduty:CreateDetector", "guardduty:GetDetector", "guardduty:UpdateDetector", "guardduty:DeleteDetector", "guardduty:ListDetectors",
+            "guardduty:TagResource", "guardduty:UntagResource", "guardduty:ListTagsForResource"],
+        serviceLinkedRoles: ["guardduty.amazonaws.com", "malware-protection.guardduty.amazonaws.com"],
+    },
+    "aws:guardduty/detectorFeature:DetectorFeature": { actions: ["guardduty:UpdateDetector", "guardduty:GetDetector"] },
+    // GuardDuty updates its service-linked role's inline policy to read the list from S3
+    // (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_upload-lists.html#guardduty-permissions-lists).
+    "aws:guardduty/iPSet:IPSet": { actions: ["guardduty:CreateIPSet", "guardduty:GetIPSet", "guardduty:UpdateIPSet", "guardduty:DeleteIPSet", "guardduty:ListIPSets", "guardduty:TagResource"] },
+    "aws:guardduty/threatIntelSet:ThreatIntelSet": { actions: ["guardduty:CreateThreatIntelSet", "guardduty:GetThreatIntelSet", "guardduty:UpdateThreatIntelSet", "guardduty:DeleteThreatIntelSet", "guardduty:ListThreatIntelSets", "guardduty:TagResource"] },
+    "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": {
+        actions: ["guardduty:EnableOrganizationAdminAccount", "guardduty:DisableOrganizationAdminAccount", "guardduty:ListOrganizationAdminAccounts", ...ORGANIZATIONS_DELEGATION],
+        serviceLinkedRoles: ["guardduty.amazonaws.com"],
+    },
+    "aws:guardduty/organizationConfiguration:OrganizationConfiguration": { actions: ["guardduty:UpdateOrganizationConfiguration", "guardduty:DescribeOrganizationConfiguration"] },
+    "aws:guardduty/organizationConfigurationFeature:OrganizationConfigurationFeature": { actions: ["guardduty:UpdateOrganizationConfiguration", "guardduty:DescribeOrganizationConfiguration"] },
+    "aws:detective/graph:Graph": { actions: ["detective:CreateGraph", "detective:DeleteGraph", "detective:ListGraphs", "detective:TagResource", "detective:UntagResource", "detective:ListTagsForResource"] },
+    "aws:detective/organizationAdminAccount:OrganizationAdminAccount": {
+        actions: ["detective:EnableOrganizationAdminAccount", "detective:DisableOrganizationAdminAccount", "detective:ListOrganizationAdminAccount", ...ORGANIZATIONS_DELEGATION],
+    },
+    "aws:detective/organizationConfiguration:OrganizationConfiguration": { actions: ["detective:UpdateOrganizationConfiguration", "detective:DescribeOrganizationConfiguration"] },
+    "aws:securityhub/account:Account": {
+        actions: ["securityhub:EnableSecurityHub", "securityhub:DisableSecurityHub", "securityhub:DescribeHub", "securityhub:UpdateSecurityHubConfiguration", "securityhub:GetEnabledStandards", "securityhub:TagResource"],
+        serviceLinkedRoles: ["securityhub.amazonaws.com"],
+    },
+    "aws:securityhub/standardsSubscription:StandardsSubscription": { actions: ["securityhub:BatchEnableStandards", "securityhub:BatchDisableStandards", "securityhub:GetEnabledStandards", "securityhub:DescribeStandards"] },
+    "aws:securityhub/findingAggregator:FindingAggregator": {
+        actions: ["securityhub:CreateFindingAggregator", "securityhub:GetFindingAggregator", "securityhub:UpdateFindingAggregator", "securityhub:DeleteFindingAggregator", "securityhub:ListFindingAggregators"],
+    },
+    "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount": {
+        actions: ["securityhub:EnableOrganizationAdminAccount", "securityhub:DisableOrganizationAdminAccount", "securityhub:ListOrganizationAdminAccounts", ...ORGANIZATIONS_DELEGATION],
+        serviceLinkedRoles: ["securityhub.amazonaws.com"],
+    },
+    "aws:securityhub/organizationConfiguration:OrganizationConfiguration": { actions: ["securityhub:UpdateOrganizationConfiguration", "securityhub:DescribeOrganizationConfiguration"] },
+    "aws:opensearch/domain:Domain": {
+        actions: ["es:CreateDomain", "es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig", "es:UpdateDomainConfig", "es:DeleteDomain",
+            "es:AddTags", "es:RemoveTags", "es:ListTags", "es:UpgradeDomain", "es:GetCompatibleVersions"],
+        serviceLinkedRoles: ["opensearchservice.amazonaws.com"],
+    },
+    "aws:opensearch/domainPolicy:DomainPolicy": { actions: ["es:UpdateDomainConfig", "es:DescribeDomain", "es:DescribeDomainConfig"] },
+};
+
+/** OpenSearch dynamic providers: REST calls signed as the security account's deployer role (the domain's master role). */
+export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic/opensearch:";
+
+/** Log-delivery actions a caller needs to point a vended-log source at Firehose (see the link above). */
+export const VENDED_LOG_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "firehose:TagDeliveryStream"];
+export const VENDED_LOG_SERVICE_LINKED_ROLE = "delivery.logs.amazonaws.com";

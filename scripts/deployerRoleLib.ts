@@ -1,0 +1,227 @@
+/**
+ * The deployer role, derived from what a stack declares: for one account, the resource types the offline
+ * plan places there are mapped to IAM actions (scripts/deployerRoleActions.ts) and assembled into a
+ * least-privilege permissions policy; the trust policy admits only guardpost's session names.
+ */
+import type { AccountConfig, AccountKind } from "../config";
+import { runPlan, type PlanReport } from "../plan/plan";
+import { partitionOf } from "../model/partition";
+import { GUARDPOST_ROLE_PATH } from "../model/iamPath";
+import { sessionNameCondition } from "../model/sessionName";
+import { policyDocument, type PolicyDocument, type PolicyStatement } from "../components/shared/iamPolicy";
+import { DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS, VENDED_LOG_SERVICE_LINKED_ROLE } from "./deployerRoleActions";
+
+export interface DeployerScope {
+    partition: string;
+    accountId: string;
+    kind: AccountKind;
+    /** The deployer role's own ARN: never changeable by itself. */
+    deployerRoleArn: string;
+    /** Pulumi types the stack declares in this account (dynamic OpenSearch types included for the security account). */
+    types: string[];
+    /** The SIEM's home region (security account: where the OpenSearch REST calls go). */
+    homeRegion: string;
+}
+
+/** Types a stack places in an account: its custom resources, and the OpenSearch dynamic resources in the security account. */
+export function typesInAccount(report: PlanReport, account: AccountConfig): string[] {
+    const types = new Set<string>();
+    for (const r of report.resources) {
+        if (!r.custom || r.type.startsWith("pulumi:")) continue;
+        if (r.provider?.account === account.id) types.add(r.type);
+        else if (r.type.startsWith(DYNAMIC_TYPE_PREFIX) && account.kind === "security") types.add(r.type);
+    }
+    return [...types].sort();
+}
+
+/** Types the table does not map: a new type fails here (and in the test) until its actions are listed. */
+export function unmappedTypes(types: string[]): string[] {
+    return types.filter((t) => !t.startsWith(DYNAMIC_TYPE_PREFIX) && !(t in RESOURCE_ACTIONS));
+}
+
+export function guardpostRolesArn(partition: string, accountId: string): string {
+    return `arn:${partition}:iam::${accountId}:role${GUARDPOST_ROLE_PATH}*`;
+}
+
+/** Who may assume the deployer role: the given principals, and only under a `guardpost-*` session name. */
+export function deployerTrustPolicy(trustedPrincipals: string[]): PolicyDocument {
+    return policyDocument([{
+        Sid: "GuardpostSessionsOnly",
+        Effect: "Allow",
+        Principal: { AWS: trustedPrincipals.length === 1 ? trustedPrincipals[0] : trustedPrincipals },
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+        Condition: sessionNameCondition(),
+    }]);
+}
+
+const uniqueSorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+
+/**
+ * The permissions policy. IAM is confined to roles under /guardpost/ (create, tag, inline policies), managed
+ * policies can be attached only by exact ARN, PassRole only to the services that take those roles, and the
+ * deployer can change neither itself nor assume what it creates (an explicit Deny beats any trust policy,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ */
+export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
+    const unmapped = unmappedTypes(s.types);
+    if (unmapped.length > 0) throw new Error(`deployer role: no IAM actions are mapped for ${unmapped.join(", ")}; add them to scripts/deployerRoleActions.ts`);
+    const entries = s.types.filter((t) => t in RESOURCE_ACTIONS).map((t) => RESOURCE_ACTIONS[t]);
+    const roles = guardpostRolesArn(s.partition, s.accountId);
+    const services = uniqueSorted(entries.flatMap((e) => [...e.actions, ...(e.vendedLogs ? VENDED_LOG_ACTIONS : [])]));
+    const iam = uniqueSorted(entries.flatMap((e) => e.iam ?? []));
+    const attach = uniqueSorted(entries.flatMap((e) => e.attachPolicies ?? []));
+    const passTo = uniqueSorted(entries.flatMap((e) => (e.passRoleTo ? [e.passRoleTo] : [])));
+    const linked = uniqueSorted(entries.flatMap((e) => [...(e.serviceLinkedRoles ?? []), ...(e.vendedLogs ? [VENDED_LOG_SERVICE_LINKED_ROLE] : [])]));
+    const statements: PolicyStatement[] = [];
+    if (services.length) statements.push({ Sid: "GuardpostServices", Effect: "Allow", Action: services, Resource: "*" });
+    if (s.types.includes("aws:ssm/parameter:Parameter")) {
+        // The bot token is a SecureString under the alerting CMK: SSM encrypts and reads it back for the caller.
+        statements.push({ Sid: "SecureParametersThroughSsm", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: { StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" } } });
+    }
+    if (iam.length) statements.push({ Sid: "GuardpostRolesOnly", Effect: "Allow", Action: iam, Resource: roles });
+    if (attach.length) {
+        statements.push({ Sid: "AttachNamedManagedPoliciesOnly", Effect: "Allow", Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], Resource: roles,
+            Condition: { ArnEquals: { "iam:PolicyARN": attach.map((p) => `arn:${s.partition}:iam::aws:policy/${p}`) } } });
+    }
+    if (passTo.length) {
+        statements.push({ Sid: "PassGuardpostRolesToTheirServices", Effect: "Allow", Action: "iam:PassRole", Resource: roles, Condition: { StringEquals: { "iam:PassedToService": passTo } } });
+    }
+    if (linked.length) {
+        statements.push({ Sid: "ServiceLinkedRolesByName", Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: `arn:${s.partition}:iam::${s.accountId}:role/aws-service-role/*`,
+            Condition: { StringEquals: { "iam:AWSServiceName": linked } } });
+    }
+    if (s.types.some((t) => t === "aws:guardduty/iPSet:IPSet" || t === "aws:guardduty/threatIntelSet:ThreatIntelSet")) {
+        statements.push({ Sid: "GuardDutyListsReadThroughItsServiceRole", Effect: "Allow", Action: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+            Resource: `arn:${s.partition}:iam::${s.accountId}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty` });
+    }
+    if (s.types.some((t) => t.startsWith(DYNAMIC_TYPE_PREFIX))) {
+        statements.push({ Sid: "SiemDomainRestApi", Effect: "Allow", Action: OPENSEARCH_REST_ACTIONS, Resource: `arn:${s.partition}:es:${s.homeRegion}:${s.accountId}:domain/*` });
+    }
+    statements.push(
+        { Sid: "NeverChangeTheDeployerItself", Effect: "Deny", Action: "iam:*", Resource: s.deployerRoleArn },
+        { Sid: "NeverAssumeGuardpostRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: roles },
+    );
+    return policyDocument(statements);
+}
+
+export interface DeployerRole {
+    account: AccountConfig;
+    types: string[];
+    trustPolicy: PolicyDocument;
+    permissionsPolicy: PolicyDocument;
+}
+
+/** The default identity allowed to assume every deployer role: the CI role of the security account. */
+export function defaultTrustedPrincipal(security: AccountConfig): string {
+    return `arn:${partitionOf(security.regions[0])}:iam::${security.id}:role/guardpost-ci`;
+}
+
+export function deployerRoleFromPlan(report: PlanReport, accountName: string, trusted?: string[]): DeployerRole {
+    const cfg = report.config;
+    const account = cfg.accounts.find((a) => a.name === accountName);
+    if (!account) throw new Error(`no account '${accountName}' in stack ${report.stack}; accounts: ${cfg.accounts.map((a) => a.name).join(", ")}`);
+    const types = typesInAccount(report, account);
+    const partition = partitionOf(account.regions[0]);
+    return {
+        account,
+        types,
+        trustPolicy: deployerTrustPolicy(trusted?.length ? trusted : [defaultTrustedPrincipal(cfg.securityAccount)]),
+        permissionsPolicy: deployerPermissionsPolicy({ partition, accountId: account.id, kind: account.kind, deployerRoleArn: account.roleArn, types, homeRegion: cfg.homeRegion }),
+    };
+}
+
+export async function deployerRole(stack: string, accountName: string, trusted?: string[]): Promise<DeployerRole> {
+    return deployerRoleFromPlan(await runPlan(stack), accountName, trusted);
+}
+
+/** IAM's size limit for one customer managed policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/** Policy text as IAM counts it: whitespace does not count. */
+export function policyChars(doc: unknown): number {
+    return JSON.stringify(doc).replace(/\s+/g, "").length;
+}
+
+/** Split a permissions policy into managed policies under IAM's size limit, splitting long action lists. */
+export function splitPolicy(doc: PolicyDocument, limit = MANAGED_POLICY_MAX_CHARS - 200): PolicyDocument[] {
+    const pieces: PolicyStatement[] = [];
+    for (const st of doc.Statement) {
+        if (policyChars(policyDocument([st])) <= limit || !Array.isArray(st.Action)) { pieces.push(st); continue; }
+        let chunk: string[] = [];
+        let n = 0;
+        const flush = () => { pieces.push({ ...st, Sid: `${st.Sid}${++n}`, Action: chunk }); chunk = []; };
+        for (const a of st.Action) {
+            if (chunk.length && policyChars(policyDocument([{ ...st, Action: [...chunk, a] }])) > limit) flush();
+            chunk.push(a);
+        }
+        if (chunk.length) flush();
+    }
+    const out: PolicyStatement[][] = [[]];
+    for (const st of pieces) {
+        const current = out[out.length - 1];
+        if (current.length && policyChars(policyDocument([...current, st])) > limit) out.push([st]);
+        else current.push(st);
+    }
+    return out.map((sts) => policyDocument(sts));
+}
+
+/** Replace `${AWS::…}` placeholders with CloudFormation `Fn::Sub`, so one template serves every account. */
+function sub(value: unknown): unknown {
+    if (typeof value === "string") return value.includes("${AWS::") ? { "Fn::Sub": value } : value;
+    if (Array.isArray(value)) return value.map(sub);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sub(v)]));
+    return value;
+}
+
+/**
+ * A CloudFormation template that creates the deployer role (and its managed policies) in any account of one
+ * kind, for a service-managed StackSet targeting those accounts
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/what-is-cfnstacksets.html). Account and
+ * partition come from the pseudo parameters, so the same template works in every target account.
+ */
+export function stackSetTemplate(p: { kind: AccountKind; types: string[]; roleName: string; homeRegion: string; trustedPrincipals: string[] }): object {
+    const placeholderAccount = "${AWS::AccountId}";
+    const placeholderPartition = "${AWS::Partition}";
+    const deployerRoleArn = `arn:${placeholderPartition}:iam::${placeholderAccount}:role/${p.roleName}`;
+    const permissions = deployerPermissionsPolicy({ partition: placeholderPartition, accountId: placeholderAccount, kind: p.kind, deployerRoleArn, types: p.types, homeRegion: p.homeRegion });
+    const policies = splitPolicy(permissions);
+    const resources: Record<string, unknown> = {
+        DeployerRole: {
+            Type: "AWS::IAM::Role",
+            Properties: {
+                RoleName: p.roleName,
+                Description: `guardpost deployer (${p.kind} account): assumed by pulumi up with a guardpost-* session name`,
+                MaxSessionDuration: 3600,
+                AssumeRolePolicyDocument: deployerTrustPolicy(p.trustedPrincipals),
+                Tags: [{ Key: "guardpost:managed-by", Value: "stackset" }],
+            },
+        },
+    };
+    policies.forEach((doc, i) => {
+        resources[`DeployerPolicy${i + 1}`] = {
+            Type: "AWS::IAM::ManagedPolicy",
+            Properties: { ManagedPolicyName: `${p.roleName}-${p.kind}-${i + 1}`, Roles: [{ Ref: "DeployerRole" }], PolicyDocument: sub(doc) },
+        };
+    });
+    return {
+        AWSTemplateFormatVersion: "2010-09-09",
+        Description: `guardpost deployer role for ${p.kind} accounts (generated by npm run deployer-role; do not edit)`,
+        Resources: resources,
+        Outputs: { DeployerRoleArn: { Value: { "Fn::GetAtt": ["DeployerRole", "Arn"] } } },
+    };
+}
+
+/** Every kind's template for a stack: the union of the types its accounts of that kind declare. */
+export function stackSetTemplates(report: PlanReport, trusted?: string[]): Record<string, object> {
+    const cfg = report.config;
+    const roleName = cfg.accounts[0]?.roleArn.split("/").pop() ?? "guardpost-deployer";
+    const principals = trusted?.length ? trusted : [defaultTrustedPrincipal(cfg.securityAccount)];
+    const out: Record<string, object> = {};
+    for (const kind of ["management", "security", "workload"] as const) {
+        const accounts = cfg.accounts.filter((a) => a.kind === kind);
+        if (accounts.length === 0) continue;
+        const types = uniqueSorted(accounts.flatMap((a) => typesInAccount(report, a)));
+        out[`deployer-role-${kind}.json`] = stackSetTemplate({ kind, types, roleName, homeRegion: cfg.homeRegion, trustedPrincipals: principals });
+    }
+    return out;
+}
