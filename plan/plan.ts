@@ -118,7 +118,11 @@ function tree(cfg: GuardpostConfig, resources: MockedResource[]): PlanAccount[] 
     const placementOf = (r: MockedResource): { account: string; region: string } | undefined => {
         const regional = (d: MockedResource) => d.custom && d.provider !== undefined && d.region !== undefined;
         const found = regional(r) ? r : resources.find(d => regional(d) && d.urn !== r.urn && isDescendant(d, r.urn, resources));
-        return found ? { account: found.provider!.account, region: found.region! } : undefined;
+        if (found) return { account: found.provider!.account, region: found.region! };
+        // Only global resources (IAM, Organizations: AccountBaseline): listed under the account's provider
+        // region, its first configured region.
+        const global = resources.find(d => d.custom && d.provider !== undefined && isDescendant(d, r.urn, resources));
+        return global ? { account: global.provider!.account, region: global.provider!.region } : undefined;
     };
     const accounts: PlanAccount[] = cfg.accounts.map(a => ({ name: a.name, id: a.id, kind: a.kind, regions: a.regions.map(region => ({ region, components: [], resourceCount: 0 })), resourceCount: 0 }));
     for (const top of tops) {

@@ -48,7 +48,7 @@ function args(over: Partial<DetectionBaselineArgs> = {}): DetectionBaselineArgs 
         accountId: SEC, region: "ap-northeast-2", mode: "standalone", homeRegion: "ap-northeast-2",
         protections: {
             s3DataEvents: true, eksAuditLogs: true, ebsMalwareProtection: true, rdsLoginEvents: true, lambdaNetworkLogs: true,
-            runtimeMonitoring: false, eksRuntimeMonitoring: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
+            runtimeMonitoring: false, eksRuntimeMonitoring: false, aiProtection: false, aiAnalyst: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
         },
         trustedIpLists: [{ name: "office", format: "TXT", file: "office.txt" }],
         threatIntelSets: [{ name: "vendor feed", format: "STIX", s3Url: "https://s3.amazonaws.com/intel-bucket/feeds/stix.xml" }],

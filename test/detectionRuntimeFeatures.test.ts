@@ -7,7 +7,7 @@ import { planFeatures } from "../components/detection/detectionPlan";
 const SEC = "111111111111";
 const OFF: ProtectionSwitches = {
     s3DataEvents: true, eksAuditLogs: true, ebsMalwareProtection: true, rdsLoginEvents: true, lambdaNetworkLogs: true,
-    runtimeMonitoring: false, eksRuntimeMonitoring: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
+    runtimeMonitoring: false, eksRuntimeMonitoring: false, aiProtection: false, aiAnalyst: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
 };
 
 function args(protections: ProtectionSwitches, over: Partial<DetectionBaselineArgs> = {}): DetectionBaselineArgs {

@@ -17,11 +17,11 @@ const org = cfgOf({
     organization: true,
     accounts: [
         { name: "app", id: "333333333333", kind: "workload", regions: ["eu-west-1", "us-east-1"] },
-        { name: "security", id: "222222222222", kind: "security", regions: ["us-east-1"] },
-        { name: "mgmt", id: "111111111111", kind: "management", regions: ["us-east-1"] },
+        { name: "security", id: "222222222222", kind: "security", regions: ["us-east-1", "eu-west-1"] },
+        { name: "mgmt", id: "111111111111", kind: "management", regions: ["us-east-1", "eu-west-1"], email: "mgmt@example.com" },
     ],
     logs: { organizationTrail: true },
-    detection: { awsConfig: { globalResourcesRegion: "us-east-1" } },
+    detection: { awsConfig: { globalResourcesRegion: "us-east-1" }, securityHub: { policyTargets: ["r-ab12"] } },
 });
 const standalone = cfgOf({
     stage: "test",
