@@ -3,6 +3,7 @@ import { parseConfig, type GuardpostConfig } from "../config";
 import { OFFLINE_PLAN_ENV } from "../wiring";
 import { runMocked, type MockedResource } from "./engine";
 import { DEPLOY_TIME_SECRETS, readStackFile } from "./stackFile";
+import { computeCoverage, type Coverage } from "./coverage";
 import * as fs from "fs";
 
 export interface PlanNode {
@@ -36,6 +37,8 @@ export interface PlanReport {
     resources: MockedResource[];
     outputs: Record<string, unknown> | undefined;
     totals: { resources: number; components: number; providers: number; byType: Record<string, number> };
+    /** Account × region × service: what covers each, and the gaps that fail the plan. */
+    coverage: Coverage;
 }
 
 const INDEX = path.join(__dirname, "..", "index");
@@ -79,7 +82,7 @@ export async function runPlan(stack: string, dir?: string): Promise<PlanReport> 
             secretKeys,
             requireExplicitProviders: file.disabledDefaultProviders.includes("aws"),
         });
-        return { stack, stackFile: file.file, config: cfg, warnings, resources, outputs, accounts: tree(cfg, resources), totals: totals(resources) };
+        return { stack, stackFile: file.file, config: cfg, warnings, resources, outputs, accounts: tree(cfg, resources), totals: totals(resources), coverage: computeCoverage(cfg, resources) };
     } finally {
         if (previous === undefined) delete process.env[OFFLINE_PLAN_ENV];
         else process.env[OFFLINE_PLAN_ENV] = previous;

@@ -3,6 +3,7 @@ import { MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
 import { DetectionBaseline, DetectionBaselineArgs, ProtectionSwitches } from "../components/detection/detectionBaseline";
 import { planFeatures } from "../components/detection/detectionPlan";
+import { managedServices } from "../model/services";
 
 const SEC = "111111111111";
 const OFF: ProtectionSwitches = {
@@ -14,6 +15,7 @@ function args(protections: ProtectionSwitches, over: Partial<DetectionBaselineAr
     return {
         accountId: SEC, region: "us-east-1", mode: "admin", homeRegion: "us-east-1", protections,
         detective: false, securityHub: { enabled: false, standards: [] }, awsConfig: { enabled: false, includeGlobalResourceTypes: false },
+        services: managedServices(), organization: { accounts: [], securityHubPolicyTargets: [] },
         ...over,
     };
 }
