@@ -130,6 +130,8 @@ function tree(cfg: GuardpostConfig, resources: MockedResource[]): PlanAccount[] 
     const accounts: PlanAccount[] = cfg.accounts.map(a => ({ name: a.name, id: a.id, kind: a.kind, regions: a.regions.map(region => ({ region, components: [], resourceCount: 0 })), resourceCount: 0 }));
     for (const top of tops) {
         const where = placementOf(top);
+        // A component that declared nothing (an AccountBaseline of an account that skips Config) has no place.
+        if (!where && countCustom(nodes.get(top.urn)!) === 0) continue;
         const account = accounts.find(a => a.id === where?.account);
         const region = account?.regions.find(r => r.region === where?.region);
         if (!account || !region) throw new Error(`plan: ${top.type} '${top.name}' is not placed in any configured account × region`);
