@@ -55,6 +55,8 @@ export interface AccountConfig {
     controlTower: boolean;
     /** Per service: manage (create), adopt (import what exists) or skip. */
     services: AccountServices;
+    /** Buckets Malware Protection for S3 protects, by region (with `detection.protections.malwareProtectionS3`). */
+    malwareProtectionS3Buckets: Record<string, string[]>;
 }
 
 /** A trusted IP list or threat intel set, exactly as DetectionBaseline takes it. */
@@ -245,12 +247,13 @@ function parseAccounts(value: unknown, roleName: string, issues: Issues, partiti
             seenIds.add(id);
         }
         const logs = parseAccountLogs(entry.logs, `${key}.logs`, issues);
-        unknownKeys(entry, key, ["name", "id", "kind", "regions", "roleArn", "logs", "email", "controlTower", "services"], issues);
+        unknownKeys(entry, key, ["name", "id", "kind", "regions", "roleArn", "logs", "email", "controlTower", "services", "malwareProtectionS3Buckets"], issues);
+        const malwareProtectionS3Buckets = entry.malwareProtectionS3Buckets === undefined ? {} : bucketsByRegion(entry.malwareProtectionS3Buckets, `${key}.malwareProtectionS3Buckets`, regions ?? [], issues);
         const email = entry.email === undefined ? undefined : str(entry.email, `${key}.email`, issues, { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, hint: "the account's root e-mail address, e.g. aws-payments@example.com" });
         const controlTower = bool(entry.controlTower, `${key}.controlTower`, issues, false);
         const services = parseServices(entry.services, `${key}.services`, regions ?? [], controlTower, issues);
         if (name && id && kind && regions) {
-            accounts.push({ name, id, kind, regions, roleArn, logs, email, controlTower, services });
+            accounts.push({ name, id, kind, regions, roleArn, logs, email, controlTower, services, malwareProtectionS3Buckets });
         }
     });
     return accounts;
@@ -319,7 +322,7 @@ function parseDetection(value: unknown, accounts: AccountConfig[], issues: Issue
     const v = object(value, at, issues);
     unknownKeys(v, at, ["findingPublishingFrequency", "protections", "trustedIpLists", "threatIntelSets", "detective", "securityHub", "awsConfig", "findingsExport"], issues);
     const p = object(v.protections, `${at}.protections`, issues);
-    unknownKeys(p, `${at}.protections`, ["s3DataEvents", "eksAuditLogs", "ebsMalwareProtection", "rdsLoginEvents", "lambdaNetworkLogs", "runtimeMonitoring", "eksRuntimeMonitoring", "agentManagement", "aiProtection", "aiAnalyst"], issues);
+    unknownKeys(p, `${at}.protections`, ["s3DataEvents", "eksAuditLogs", "ebsMalwareProtection", "rdsLoginEvents", "lambdaNetworkLogs", "runtimeMonitoring", "eksRuntimeMonitoring", "agentManagement", "aiProtection", "aiAnalyst", "malwareProtectionS3"], issues);
     const agents = object(p.agentManagement, `${at}.protections.agentManagement`, issues);
     unknownKeys(agents, `${at}.protections.agentManagement`, ["eks", "ecsFargate", "ec2"], issues);
     const protections: ProtectionPlans = {
@@ -332,6 +335,7 @@ function parseDetection(value: unknown, accounts: AccountConfig[], issues: Issue
         eksRuntimeMonitoring: bool(p.eksRuntimeMonitoring, `${at}.protections.eksRuntimeMonitoring`, issues, false),
         aiProtection: bool(p.aiProtection, `${at}.protections.aiProtection`, issues, false),
         aiAnalyst: bool(p.aiAnalyst, `${at}.protections.aiAnalyst`, issues, false),
+        malwareProtectionS3: bool(p.malwareProtectionS3, `${at}.protections.malwareProtectionS3`, issues, false),
         agentManagement: {
             eks: bool(agents.eks, `${at}.protections.agentManagement.eks`, issues, false),
             ecsFargate: bool(agents.ecsFargate, `${at}.protections.agentManagement.ecsFargate`, issues, false),
@@ -575,7 +579,28 @@ function parseServices(value: unknown, at: string, regions: string[], controlTow
 }
 
 /** Which accounts declare their own detector, graph and hub, and so which adopt ids are needed. */
+function bucketsByRegion(value: unknown, at: string, regions: string[], issues: Issues): Record<string, string[]> {
+    if (!isRecord(value)) {
+        issues.add(at, `must map regions to bucket names, got ${describe(value)}`, "write e.g. {us-east-1: [uploads-bucket]}");
+        return {};
+    }
+    const out: Record<string, string[]> = {};
+    for (const [r, names] of Object.entries(value)) {
+        if (!regions.includes(r)) issues.add(`${at}.${r}`, `${r} is not one of the account's regions (${regions.join(", ")})`, "list buckets under the region they are in");
+        const parsed = list(names, `${at}.${r}`, issues, (b, k) => str(b, k, issues, { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, hint: "an S3 bucket name" }));
+        if (parsed) out[r] = parsed;
+    }
+    return out;
+}
+
 function validateAccountServices(accounts: AccountConfig[], organization: boolean, detection: DetectionConfig, issues: Issues): void {
+    const protectedBuckets = accounts.flatMap(a => Object.values(a.malwareProtectionS3Buckets).flat());
+    if (detection.protections.malwareProtectionS3 && protectedBuckets.length === 0) {
+        issues.add("guardpost:detection.protections.malwareProtectionS3", "is on but no account lists malwareProtectionS3Buckets: Malware Protection for S3 protects named buckets", "list them per account, e.g. `malwareProtectionS3Buckets: {us-east-1: [uploads]}`, or turn the switch off");
+    }
+    if (!detection.protections.malwareProtectionS3 && protectedBuckets.length > 0) {
+        issues.add("guardpost:detection.protections.malwareProtectionS3", `is off but accounts list buckets to protect (${protectedBuckets.join(", ")})`, "set protections.malwareProtectionS3: true, or remove the buckets");
+    }
     for (const account of accounts) {
         const at = `guardpost:accounts[${account.name}].services`;
         const s = account.services;

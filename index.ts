@@ -80,6 +80,7 @@ for (const { account, region } of placements) {
             roleArn: accountBaselines.get(account.name)!.configRoleArn,
             dependsOn: [...accountBaselines.get(account.name)!.configRole, ...archive.ready],
         },
+        malwareProtectionS3Buckets: account.malwareProtectionS3Buckets[region],
         findingsExport: archive && exporters.includes(account.id) ? { bucketArn: archive.bucketArn, kmsKeyArn: archive.keyArn, dependsOn: archive.ready } : undefined,
         configAggregator: account.kind === "security" && region === cfg.homeRegion
             ? (cfg.organization ? { scope: "organization", accountIds: [], dependsOn: organizationReady } : { scope: "accounts", accountIds: cfg.accounts.map(a => a.id) })

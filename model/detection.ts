@@ -47,6 +47,12 @@ export interface ProtectionSwitches {
     aiProtection: boolean;
     /** `AI_ANALYST`, likewise accepted by the pinned provider; default off. */
     aiAnalyst: boolean;
+    /**
+     * Malware Protection for S3: a protection plan (aws.guardduty.MalwareProtectionPlan) per bucket listed in
+     * an account's `malwareProtectionS3Buckets`, scanning new objects and tagging them with the result.
+     * Not a detector feature; default off. Optional so callers that predate it need not name it.
+     */
+    malwareProtectionS3?: boolean;
     /** Let GuardDuty install and update its security agent. Needs one of the runtime switches. */
     agentManagement: { eks: boolean; ecsFargate: boolean; ec2: boolean };
 }

@@ -96,6 +96,11 @@ export interface DetectionBaselineArgs {
     configAggregatorAuthorization?: { accountId: string; region: string };
     /** Export this detector's findings (and, for an admin, its members') to the archive bucket with KMS. */
     findingsExport?: { bucketArn: pulumi.Input<string>; kmsKeyArn: pulumi.Input<string>; dependsOn?: LaterResources };
+    /**
+     * Malware Protection for S3 (with `protections.malwareProtectionS3`): the buckets of this account in this
+     * region to protect, each with its own plan and role. Any mode: the plan belongs to the bucket's account.
+     */
+    malwareProtectionS3Buckets?: string[];
     /** Admin mode: the organization accounts to enroll and the Security Hub policy targets. */
     organization?: OrganizationAdminArgs;
     /** Tags for every taggable child, on top of the provider's default tags. */

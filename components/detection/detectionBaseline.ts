@@ -11,6 +11,8 @@ import { resolveStandards } from "./securityHubStandards";
 import { importId } from "../../model/services";
 import { declareOrganization } from "./detectionOrganization";
 import { declareAggregator, declareConfig } from "./detectionConfig";
+import { malwareProtectionRolePolicy, malwareProtectionTrustPolicy } from "./malwareProtectionPolicies";
+import { partitionOf } from "../../model/partition";
 
 import type { DetectionBaselineArgs, LaterResources } from "./detectionArgs";
 
@@ -167,6 +169,29 @@ export class DetectionBaseline extends pulumi.ComponentResource {
                 kmsKeyArn: args.findingsExport!.kmsKeyArn,
                 destinationType: "S3",
             }, { parent: this, dependsOn: combine([detector!], args.findingsExport!.dependsOn) });
+        }
+
+        if (args.protections.malwareProtectionS3) {
+            for (const bucket of args.malwareProtectionS3Buckets ?? []) {
+                const id = `${name}-malware-s3-${slug(bucket)}`;
+                const role = new aws.iam.Role(`${id}-role`, {
+                    path: "/guardpost/",
+                    assumeRolePolicy: JSON.stringify(malwareProtectionTrustPolicy(args.accountId)),
+                    description: `GuardDuty Malware Protection for S3: scans and tags s3://${bucket}`,
+                    tags,
+                }, child);
+                const policy = new aws.iam.RolePolicy(`${id}-policy`, {
+                    role: role.name,
+                    policy: JSON.stringify(malwareProtectionRolePolicy({ partition: partitionOf(region), region, accountId: args.accountId, bucket })),
+                }, child);
+                new aws.guardduty.MalwareProtectionPlan(id, {
+                    region,
+                    role: role.arn,
+                    protectedResource: { s3Bucket: { bucketName: bucket } },
+                    actions: [{ taggings: [{ status: "ENABLED" }] }],
+                    tags,
+                }, { parent: this, dependsOn: [policy] });
+            }
         }
 
         if (args.awsConfig.enabled && services.config.mode !== "skip") {

@@ -24,7 +24,7 @@ export interface FeaturePlan {
     additional: { name: string; enabled: boolean }[];
 }
 
-const SIMPLE_FEATURES: [string, keyof Omit<ProtectionSwitches, "agentManagement" | "runtimeMonitoring" | "eksRuntimeMonitoring">][] = [
+const SIMPLE_FEATURES: [string, keyof Omit<ProtectionSwitches, "agentManagement" | "runtimeMonitoring" | "eksRuntimeMonitoring" | "malwareProtectionS3">][] = [
     ["S3_DATA_EVENTS", "s3DataEvents"],
     ["EKS_AUDIT_LOGS", "eksAuditLogs"],
     ["EBS_MALWARE_PROTECTION", "ebsMalwareProtection"],
