@@ -1,7 +1,7 @@
 /**
  * Where GuardDuty may read a trusted IP list or threat intel set. GuardDuty documents path-style and
  * virtual-hosted URLs on the global and the regional (`s3-<region>`) endpoints and the `s3://` URI
- * (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_upload-lists.html, "Location"); the
+ * (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-create-activate.html, "Format of location URL"); the
  * dot-regional endpoint spelling (`s3.<region>.amazonaws.com`, the only one newer regions have:
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html#s3-legacy-endpoints) and the
  * China partition's `.com.cn` are the same forms on other hosts.

@@ -9,6 +9,7 @@ import { DetectionBaseline, DetectionBaselineArgs, laterResources } from "../com
 import { SecureBucket } from "../components/shared/secureBucket";
 import { threatListLocation, validateDetectionArgs } from "../components/detection/detectionPlan";
 import { managedServices } from "../model/services";
+import { isThreatListUrl } from "../model/threatListLocation";
 
 const SEC = "111111111111";
 const MGMT = "333333333333";
@@ -324,7 +325,7 @@ describe("DetectionBaseline trusted IP lists and threat intel sets", () => {
         expect(object.inputs.bucket).to.equal("l1-threat-lists-mock");
         expect(one(rs, T.ipSet).inputs).to.include({
             activate: true, format: "TXT", name: "office",
-            location: `https://s3.ap-northeast-2.amazonaws.com/l1-threat-lists-mock/${object.inputs.key}`,
+            location: `https://s3-ap-northeast-2.amazonaws.com/l1-threat-lists-mock/${object.inputs.key}`,
         });
     });
 
@@ -413,11 +414,12 @@ describe("DetectionBaseline argument validation", () => {
 });
 
 describe("threat list locations", () => {
-    it("points GuardDuty at the bucket's regional endpoint in every partition, never the global one", () => {
-        expect(threatListLocation("b", "k/l.txt", "us-east-1")).to.equal("https://s3.us-east-1.amazonaws.com/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "ap-east-1")).to.equal("https://s3.ap-east-1.amazonaws.com/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "cn-north-1")).to.equal("https://s3.cn-north-1.amazonaws.com.cn/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "us-gov-west-1")).to.equal("https://s3.us-gov-west-1.amazonaws.com/b/k/l.txt");
+    it("points GuardDuty at the bucket's region in the documented regional form, in every partition, never the global endpoint", () => {
+        expect(threatListLocation("b", "k/l.txt", "us-east-1")).to.equal("https://s3-us-east-1.amazonaws.com/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "ap-east-1")).to.equal("https://s3-ap-east-1.amazonaws.com/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "cn-north-1")).to.equal("https://s3-cn-north-1.amazonaws.com.cn/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "us-gov-west-1")).to.equal("https://s3-us-gov-west-1.amazonaws.com/b/k/l.txt");
+        for (const region of ["us-east-1", "ap-east-1", "cn-north-1", "us-gov-west-1"]) expect(isThreatListUrl(threatListLocation("lists-bucket", "k/l.txt", region)), region).to.equal(true);
     });
 });
 

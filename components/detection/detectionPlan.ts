@@ -93,14 +93,15 @@ export function threatListKey(kind: "trusted-ip-lists" | "threat-intel-sets", li
 }
 
 /**
- * The URL GuardDuty reads a list from: path-style on the bucket's regional endpoint, never the global
- * `s3.amazonaws.com` (only us-east-1 answers there directly, and opt-in regions and the China and GovCloud
- * partitions not at all). The dot-regional host exists in every region; see `model/threatListLocation.ts`
- * for the forms GuardDuty documents.
+ * The URL GuardDuty reads a list from: the regional path-style form GuardDuty documents,
+ * `https://s3-<region>.amazonaws.com/<bucket>/<key>` ("Format of location URL",
+ * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-create-activate.html), never the global
+ * `s3.amazonaws.com`, which opt-in regions and the China and GovCloud partitions do not serve. See
+ * `model/threatListLocation.ts` for every form accepted in config.
  */
 export function threatListLocation(bucket: string, key: string, region: string): string {
     const suffix = partitionOf(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
-    return `https://s3.${region}.${suffix}/${bucket}/${key}`;
+    return `https://s3-${region}.${suffix}/${bucket}/${key}`;
 }
 
 /** Validation reads the component's own args; the type is shared, so the two cannot drift. */
