@@ -242,6 +242,19 @@ describe("organization plan: prerequisites and Config the way Config.1 checks it
         expect(ofType(report.resources, "aws:organizations/organization:Organization")).to.be.empty;
     });
 
+    it("standalone: the security account aggregates the listed accounts in every region, each source account × region authorizing it", async () => {
+        const report = await plan("dev");
+        const security = report.config.securityAccount;
+        const [aggregator] = ofType(report.resources, "aws:cfg/configurationAggregator:ConfigurationAggregator");
+        expect([aggregator.provider!.account, aggregator.region]).to.deep.equal([security.id, report.config.homeRegion]);
+        expect(aggregator.inputs.accountAggregationSource).to.deep.equal({ accountIds: report.config.accounts.map(a => a.id), allRegions: true });
+        const authorizations = ofType(report.resources, "aws:cfg/aggregateAuthorization:AggregateAuthorization");
+        const expected = report.config.accounts.filter(a => a.kind !== "security").flatMap(a => a.regions.map(r => `${a.id}/${r}`));
+        expect(authorizations.map(a => `${a.provider!.account}/${a.region}`)).to.have.members(expected);
+        for (const a of authorizations) expect(a.inputs).to.include({ accountId: security.id, authorizedAwsRegion: report.config.homeRegion });
+        expect(ofType(report.resources, "aws:organizations/awsServiceAccess:AwsServiceAccess")).to.be.empty;
+    });
+
     it("records with each account's service-linked role into the one archive, IAM global types only in the home region", async () => {
         const report = await plan("prod");
         const [bucket] = ofType(report.resources, "aws:s3/bucket:Bucket").filter(b => b.name === "archive-prod-bucket");
