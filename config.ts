@@ -4,6 +4,12 @@
  */
 import { PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS, type ProtectionSwitches, type ThreatList } from "./model/detection";
 import { ConfigError, Issues, isRecord } from "./configErrors";
+import { partitionOf, partitionOfArn, type Partition } from "./model/partition";
+import { canRecordIamGlobalTypes, NO_IAM_GLOBAL_RECORDING } from "./model/awsRegions";
+import { THREAT_LIST_URL } from "./model/threatListLocation";
+import {
+    DEFAULT_ADOPTED_CONFIG_NAME, managedServices, SERVICE_MODES, type AccountServices, type ServiceMode,
+} from "./model/services";
 
 export { ConfigError } from "./configErrors";
 
@@ -56,6 +62,14 @@ export interface AccountConfig {
     logs: AccountLogs;
     /** The account's Lambda concurrent-executions quota per region (Service Quotas L-B99A9384); default 1000. */
     lambdaConcurrencyQuota: number;
+    /** The account's root e-mail address: GuardDuty and Detective name members by it. */
+    email?: string;
+    /** Enrolled in AWS Control Tower: its Config recorder and aggregator are Control Tower's (Config `skip`). */
+    controlTower: boolean;
+    /** Per service: manage (create), adopt (import what exists) or skip. */
+    services: AccountServices;
+    /** Buckets Malware Protection for S3 protects, by region (with `detection.protections.malwareProtectionS3`). */
+    malwareProtectionS3Buckets: Record<string, string[]>;
 }
 
 /** A trusted IP list or threat intel set, exactly as DetectionBaseline takes it. */
@@ -70,8 +84,23 @@ export interface DetectionConfig {
     trustedIpLists: ThreatListConfig[];
     threatIntelSets: ThreatListConfig[];
     detective: boolean;
-    securityHub: { enabled: boolean; standards: string[] };
-    awsConfig: { enabled: boolean; globalResourcesRegion: string };
+    securityHub: {
+        enabled: boolean;
+        standards: string[];
+        /** Organization mode: the root (`r-…`) or OUs (`ou-…`) the central configuration policy is associated with. */
+        policyTargets: string[];
+    };
+    awsConfig: {
+        enabled: boolean;
+        /** Where IAM global types are recorded; default the home region (Security Hub's aggregation region). */
+        globalResourcesRegion: string;
+        /** The account holding the central Config/GuardDuty archive bucket: the security account unless named. */
+        archiveAccount: string;
+        /** Days the archive keeps Config history and exported findings (and their noncurrent versions). */
+        archiveRetentionDays: number;
+    };
+    /** Export GuardDuty findings to the archive bucket (KMS) so they outlive GuardDuty's 90 days. */
+    findingsExport: boolean;
 }
 
 export interface AlertsConfig {
@@ -117,6 +146,8 @@ export interface LogsConfig {
 
 export interface GuardpostConfig {
     stage: string;
+    /** The one partition every account and region of the stack is in; every ARN is built from it. */
+    partition: Partition;
     homeRegion: string;
     organization: boolean;
     accounts: AccountConfig[];
@@ -151,7 +182,8 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
     const organization = bool(read(raw, "organization"), "guardpost:organization", issues, false);
     const roleName = str(read(raw, "deployerRoleName") ?? "guardpost-deployer", "guardpost:deployerRoleName", issues, { pattern: /^[\w+=,.@-]{1,64}$/, hint: "an IAM role name such as guardpost-deployer" }) ?? "guardpost-deployer";
 
-    const accounts = parseAccounts(read(raw, "accounts"), roleName, issues);
+    const partition = stackPartition(homeRegion, read(raw, "accounts"), issues);
+    const accounts = parseAccounts(read(raw, "accounts"), roleName, issues, partition);
     const security = accounts.filter(a => a.kind === "security");
     const management = accounts.filter(a => a.kind === "management");
     if (accounts.length > 0 && security.length !== 1) {
@@ -175,7 +207,9 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
         }
     }
 
-    const detection = parseDetection(read(raw, "detection"), accounts, issues);
+    if (organization && securityAccount) validateNoBlindRegion(accounts, securityAccount, managementAccount, issues);
+    const detection = parseDetection(read(raw, "detection"), accounts, issues, homeRegion, organization);
+    validateAccountServices(accounts, organization, detection, issues);
     const alerts = parseAlerts(read(raw, "alerts"), issues);
     const siem = parseSiem(read(raw, "siem"), securityAccount, issues);
     const logs = parseLogs(read(raw, "logs"), homeRegion, organization, issues);
@@ -189,13 +223,13 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
     }
     issues.throwIfAny();
     return {
-        stage, homeRegion, organization, accounts,
+        stage, partition, homeRegion, organization, accounts,
         securityAccount: securityAccount!, managementAccount,
         detection, alerts, siem, logs,
     };
 }
 
-function parseAccounts(value: unknown, roleName: string, issues: Issues): AccountConfig[] {
+function parseAccounts(value: unknown, roleName: string, issues: Issues, partition: Partition): AccountConfig[] {
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
         issues.add("guardpost:accounts", `must be a list, got ${describe(value)}`, "write it as a YAML list of {name, id, kind, regions}");
@@ -217,12 +251,15 @@ function parseAccounts(value: unknown, roleName: string, issues: Issues): Accoun
         const regions = list(entry.regions, `${key}.regions`, issues, (r, k) => region(r, k, issues));
         if (regions && regions.length === 0) issues.add(`${key}.regions`, "is empty", "list at least one region, e.g. [us-east-1]");
         if (regions && new Set(regions).size !== regions.length) issues.add(`${key}.regions`, `lists a region twice (${regions.join(", ")})`, "list each region once");
-        let roleArn = id ? `arn:aws:iam::${id}:role/${roleName}` : "";
+        let roleArn = id ? `arn:${partition}:iam::${id}:role/${roleName}` : "";
         if (entry.roleArn !== undefined) {
             roleArn = str(entry.roleArn, `${key}.roleArn`, issues, { pattern: /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, hint: "an IAM role ARN such as arn:aws:iam::111111111111:role/guardpost-deployer" }) ?? "";
             const roleAccount = roleArn.split(":")[4];
             if (roleArn && id && roleAccount !== id) {
                 issues.add(`${key}.roleArn`, `belongs to account ${roleAccount}, not ${id}`, `use a role in account ${id}`);
+            }
+            if (roleArn && partitionOfArn(roleArn) !== partition) {
+                issues.add(`${key}.roleArn`, `is in partition '${partitionOfArn(roleArn)}' but the stack's regions are in '${partition}'`, `use arn:${partition}:iam::${id ?? "<account>"}:role/… — one stack deploys into one partition`);
             }
         }
         if (name) {
@@ -235,8 +272,13 @@ function parseAccounts(value: unknown, roleName: string, issues: Issues): Accoun
         }
         const logs = parseAccountLogs(entry.logs, `${key}.logs`, issues);
         const lambdaConcurrencyQuota = num(entry.lambdaConcurrencyQuota ?? 1000, `${key}.lambdaConcurrencyQuota`, issues, { min: 0, max: 10_000_000, integer: true, hint: "the account's Lambda concurrent executions quota per region (aws lambda get-account-settings → AccountLimit.ConcurrentExecutions)" }) ?? 1000;
+        unknownKeys(entry, key, ["name", "id", "kind", "regions", "roleArn", "logs", "email", "controlTower", "services", "malwareProtectionS3Buckets", "lambdaConcurrencyQuota"], issues);
+        const malwareProtectionS3Buckets = entry.malwareProtectionS3Buckets === undefined ? {} : bucketsByRegion(entry.malwareProtectionS3Buckets, `${key}.malwareProtectionS3Buckets`, regions ?? [], issues);
+        const email = entry.email === undefined ? undefined : str(entry.email, `${key}.email`, issues, { pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, hint: "the account's root e-mail address, e.g. aws-payments@example.com" });
+        const controlTower = bool(entry.controlTower, `${key}.controlTower`, issues, false);
+        const services = parseServices(entry.services, `${key}.services`, regions ?? [], controlTower, issues);
         if (name && id && kind && regions) {
-            accounts.push({ name, id, kind, regions, roleArn, logs, lambdaConcurrencyQuota });
+            accounts.push({ name, id, kind, regions, roleArn, logs, lambdaConcurrencyQuota, email, controlTower, services, malwareProtectionS3Buckets });
         }
     });
     return accounts;
@@ -291,18 +333,21 @@ function validateAccountLogs(account: AccountConfig, issues: Issues): void {
     }
     for (const arn of account.logs.wafWebAclArns) {
         const owner = arn.split(":")[4];
+        const arnPartition = partitionOfArn(arn);
+        const partition = account.regions.length > 0 ? safePartition(account.regions[0]) : undefined;
+        if (partition && arnPartition !== partition) issues.add(`${at}.wafWebAclArns`, `${arn} is in partition '${arnPartition}', the account's regions in '${partition}'`, `list web ACLs of partition ${partition} only`);
         if (owner !== account.id) issues.add(`${at}.wafWebAclArns`, `${arn} belongs to account ${owner}, not ${account.id}`, "list each web ACL under the account that owns it");
         const r = wafRegion(arn);
         if (!account.regions.includes(r)) issues.add(`${at}.wafWebAclArns`, `${arn} logs in ${r}, which is not one of the account's regions`, `add ${r} to the account's regions`);
     }
 }
 
-function parseDetection(value: unknown, accounts: AccountConfig[], issues: Issues): DetectionConfig {
+function parseDetection(value: unknown, accounts: AccountConfig[], issues: Issues, homeRegion: string, organization: boolean): DetectionConfig {
     const at = "guardpost:detection";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["findingPublishingFrequency", "protections", "trustedIpLists", "threatIntelSets", "detective", "securityHub", "awsConfig"], issues);
+    unknownKeys(v, at, ["findingPublishingFrequency", "protections", "trustedIpLists", "threatIntelSets", "detective", "securityHub", "awsConfig", "findingsExport"], issues);
     const p = object(v.protections, `${at}.protections`, issues);
-    unknownKeys(p, `${at}.protections`, ["s3DataEvents", "eksAuditLogs", "ebsMalwareProtection", "rdsLoginEvents", "lambdaNetworkLogs", "runtimeMonitoring", "eksRuntimeMonitoring", "agentManagement"], issues);
+    unknownKeys(p, `${at}.protections`, ["s3DataEvents", "eksAuditLogs", "ebsMalwareProtection", "rdsLoginEvents", "lambdaNetworkLogs", "runtimeMonitoring", "eksRuntimeMonitoring", "agentManagement", "aiProtection", "aiAnalyst", "malwareProtectionS3"], issues);
     const agents = object(p.agentManagement, `${at}.protections.agentManagement`, issues);
     unknownKeys(agents, `${at}.protections.agentManagement`, ["eks", "ecsFargate", "ec2"], issues);
     const protections: ProtectionPlans = {
@@ -313,6 +358,9 @@ function parseDetection(value: unknown, accounts: AccountConfig[], issues: Issue
         lambdaNetworkLogs: bool(p.lambdaNetworkLogs, `${at}.protections.lambdaNetworkLogs`, issues, true),
         runtimeMonitoring: bool(p.runtimeMonitoring, `${at}.protections.runtimeMonitoring`, issues, false),
         eksRuntimeMonitoring: bool(p.eksRuntimeMonitoring, `${at}.protections.eksRuntimeMonitoring`, issues, false),
+        aiProtection: bool(p.aiProtection, `${at}.protections.aiProtection`, issues, false),
+        aiAnalyst: bool(p.aiAnalyst, `${at}.protections.aiAnalyst`, issues, false),
+        malwareProtectionS3: bool(p.malwareProtectionS3, `${at}.protections.malwareProtectionS3`, issues, false),
         agentManagement: {
             eks: bool(agents.eks, `${at}.protections.agentManagement.eks`, issues, false),
             ecsFargate: bool(agents.ecsFargate, `${at}.protections.agentManagement.ecsFargate`, issues, false),
@@ -327,11 +375,31 @@ function parseDetection(value: unknown, accounts: AccountConfig[], issues: Issue
         issues.add(`${at}.protections.agentManagement`, "agent management is on but runtimeMonitoring is off", "set protections.runtimeMonitoring: true, or turn agent management off");
     }
     const sh = object(v.securityHub, `${at}.securityHub`, issues);
-    unknownKeys(sh, `${at}.securityHub`, ["enabled", "standards"], issues);
+    unknownKeys(sh, `${at}.securityHub`, ["enabled", "standards", "policyTargets"], issues);
     const standards = list(sh.standards ?? ["fsbp", "cis-3.0"], `${at}.securityHub.standards`, issues, (s, k) => oneOf(s, k, issues, STANDARD_SHORT_NAMES)) ?? [];
+    const securityHubEnabled = bool(sh.enabled, `${at}.securityHub.enabled`, issues, true);
+    const policyTargets = list(sh.policyTargets ?? [], `${at}.securityHub.policyTargets`, issues, (t, k) => str(t, k, issues, { pattern: /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, hint: "the organization root id (r-…) or an OU id (ou-…-…), from `aws organizations list-roots`" })) ?? [];
+    if (organization && securityHubEnabled && policyTargets.length === 0) {
+        issues.add(`${at}.securityHub.policyTargets`, "is empty: Security Hub central configuration needs a root or OUs to associate its policy with, or existing accounts get no standards", "set it to your organization's root id, e.g. [r-ab12] (`aws organizations list-roots --query 'Roots[0].Id'`), or to the OU ids to cover");
+    }
+    if (!organization && policyTargets.length > 0) {
+        issues.add(`${at}.securityHub.policyTargets`, "is set but guardpost:organization is false", "remove it: standalone accounts subscribe their standards themselves");
+    }
     const cfg = object(v.awsConfig, `${at}.awsConfig`, issues);
-    unknownKeys(cfg, `${at}.awsConfig`, ["enabled", "globalResourcesRegion"], issues);
-    const globalRegion = region(cfg.globalResourcesRegion ?? "us-east-1", `${at}.awsConfig.globalResourcesRegion`, issues) ?? "us-east-1";
+    unknownKeys(cfg, `${at}.awsConfig`, ["enabled", "globalResourcesRegion", "archiveAccount", "archiveRetentionDays"], issues);
+    // Security Hub's Config.1 passes only where global types are recorded; with cross-Region aggregation
+    // the home (aggregation) region is where they are expected (https://docs.aws.amazon.com/securityhub/latest/userguide/controls-to-disable.html).
+    const globalRegion = region(cfg.globalResourcesRegion ?? homeRegion, `${at}.awsConfig.globalResourcesRegion`, issues) ?? homeRegion;
+    if (!canRecordIamGlobalTypes(globalRegion)) {
+        issues.add(`${at}.awsConfig.globalResourcesRegion`, `${globalRegion} (${NO_IAM_GLOBAL_RECORDING[globalRegion]}) opened to AWS Config after February 2022, and AWS Config cannot record IAM users, groups, roles and policies there`, "choose a region AWS Config supported before February 2022, e.g. the home region or us-east-1 (https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html)");
+    }
+    const archiveAccount = str(cfg.archiveAccount ?? accounts.find(a => a.kind === "security")?.name ?? "security", `${at}.awsConfig.archiveAccount`, issues, { pattern: /^[a-z][a-z0-9-]{0,30}$/, hint: "the name of a configured account, e.g. log-archive" }) ?? "";
+    const archive = accounts.find(a => a.name === archiveAccount);
+    if (accounts.length > 0 && !archive) {
+        issues.add(`${at}.awsConfig.archiveAccount`, `'${archiveAccount}' is not a configured account`, `name one of: ${accounts.map(a => a.name).join(", ")}`);
+    } else if (archive && !archive.regions.includes(homeRegion)) {
+        issues.add(`${at}.awsConfig.archiveAccount`, `account '${archiveAccount}' does not operate in the home region ${homeRegion}, where the archive bucket lives`, `add ${homeRegion} to its regions`);
+    }
     const threatList = (key: string) => list(v[key] ?? [], `${at}.${key}`, issues, (e, k) => parseThreatList(e, k, issues)) ?? [];
     return {
         findingPublishingFrequency: oneOf(v.findingPublishingFrequency ?? "FIFTEEN_MINUTES", `${at}.findingPublishingFrequency`, issues, PUBLISHING_FREQUENCIES) ?? "FIFTEEN_MINUTES",
@@ -339,8 +407,12 @@ function parseDetection(value: unknown, accounts: AccountConfig[], issues: Issue
         trustedIpLists: threatList("trustedIpLists"),
         threatIntelSets: threatList("threatIntelSets"),
         detective: bool(v.detective, `${at}.detective`, issues, false),
-        securityHub: { enabled: bool(sh.enabled, `${at}.securityHub.enabled`, issues, true), standards },
-        awsConfig: { enabled: bool(cfg.enabled, `${at}.awsConfig.enabled`, issues, true), globalResourcesRegion: globalRegion },
+        securityHub: { enabled: securityHubEnabled, standards, policyTargets },
+        awsConfig: {
+            enabled: bool(cfg.enabled, `${at}.awsConfig.enabled`, issues, true), globalResourcesRegion: globalRegion, archiveAccount,
+            archiveRetentionDays: num(cfg.archiveRetentionDays ?? 2557, `${at}.awsConfig.archiveRetentionDays`, issues, { min: 90, max: 36500, integer: true, hint: "days to keep Config history and exported findings; 2557 = 7 years" }) ?? 2557,
+        },
+        findingsExport: bool(v.findingsExport, `${at}.findingsExport`, issues, true),
     };
 }
 
@@ -354,10 +426,10 @@ function parseThreatList(value: unknown, at: string, issues: Issues): ThreatList
     const hasFile = value.file !== undefined;
     const hasUrl = value.s3Url !== undefined;
     if (hasFile === hasUrl) {
-        issues.add(at, hasFile ? "has both file and s3Url" : "has neither file nor s3Url", "give exactly one: file (a path in this repo) or s3Url (https://s3.amazonaws.com/bucket/key)");
+        issues.add(at, hasFile ? "has both file and s3Url" : "has neither file nor s3Url", "give exactly one: file (a path in this repo) or s3Url (s3://bucket/key or https://s3.<region>.amazonaws.com/bucket/key)");
     }
     const file = hasFile ? str(value.file, `${at}.file`, issues, { pattern: /^[^\0]+$/, hint: "a path relative to the repo" }) : undefined;
-    const s3Url = hasUrl ? str(value.s3Url, `${at}.s3Url`, issues, { pattern: /^https:\/\/s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?\/[^/]+\/.+$/, hint: "https://s3.amazonaws.com/<bucket>/<key>" }) : undefined;
+    const s3Url = hasUrl ? str(value.s3Url, `${at}.s3Url`, issues, { pattern: THREAT_LIST_URL, hint: "a location GuardDuty reads: s3://<bucket>/<key>, https://s3.<region>.amazonaws.com/<bucket>/<key> or https://<bucket>.s3.<region>.amazonaws.com/<key> (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_upload-lists.html)" }) : undefined;
     return name && format ? { name, format, file, s3Url } : undefined;
 }
 
@@ -421,6 +493,173 @@ function parseLogs(value: unknown, homeRegion: string, organization: boolean, is
         firehoseRetrySeconds: num(v.firehoseRetrySeconds ?? 300, `${at}.firehoseRetrySeconds`, issues, { min: 0, max: 7200, integer: true, hint: "Firehose's OpenSearch retry duration, 0–7200" }) ?? 300,
         shipperReservedConcurrency: num(v.shipperReservedConcurrency ?? DEFAULT_SHIPPER_RESERVED, `${at}.shipperReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions reserved for (and capping) the CloudTrail shipper, 0 for none" }) ?? DEFAULT_SHIPPER_RESERVED,
     };
+}
+
+// ---- organizations as they are: partition, regions without an admin, adopt/skip per service ----
+
+function safePartition(region: string): Partition | undefined {
+    try { return partitionOf(region); } catch { return undefined; }
+}
+
+/**
+ * One partition per stack: providers, role ARNs and policies are built for it, and an organization never
+ * spans partitions. Every account's regions must be in the home region's partition.
+ */
+function stackPartition(homeRegion: string, rawAccounts: unknown, issues: Issues): Partition {
+    const partition = safePartition(homeRegion) ?? "aws";
+    if (!Array.isArray(rawAccounts)) return partition;
+    rawAccounts.forEach((entry, i) => {
+        if (!isRecord(entry) || !Array.isArray(entry.regions)) return;
+        const name = typeof entry.name === "string" ? entry.name : String(i);
+        for (const r of entry.regions) {
+            const p = typeof r === "string" ? safePartition(r) : undefined;
+            if (p && p !== partition) {
+                issues.add(`guardpost:accounts[${name}].regions`, `${r} is in partition '${p}' but the home region ${homeRegion} is in '${partition}'`, `deploy each partition (aws, aws-cn, aws-us-gov) from its own stack; remove ${r} here`);
+            }
+        }
+    });
+    return partition;
+}
+
+/**
+ * In an organization, GuardDuty enables members, Security Hub configures them and Detective adds them only
+ * in regions where the delegated administrator operates (GuardDuty is regional:
+ * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html). A member region the
+ * security account does not operate in would have no detector at all.
+ */
+function validateNoBlindRegion(accounts: AccountConfig[], security: AccountConfig, management: AccountConfig | undefined, issues: Issues): void {
+    for (const account of accounts) {
+        for (const r of account.regions) {
+            if (security.regions.includes(r)) continue;
+            issues.add(`guardpost:accounts[${account.name}].regions`,
+                `${r} has no delegated administrator: the security account '${security.name}' does not operate there, so nothing enables GuardDuty, Security Hub or Detective for '${account.name}' in ${r}`,
+                `add ${r} to the regions of '${security.name}'${management && !management.regions.includes(r) ? ` and of the management account '${management.name}'` : ""}, or remove it from '${account.name}'`);
+        }
+    }
+}
+
+const SERVICE_KEYS = ["guardDuty", "securityHub", "config", "detective"] as const;
+
+function parseServices(value: unknown, at: string, regions: string[], controlTower: boolean, issues: Issues): AccountServices {
+    const services = managedServices();
+    if (controlTower) {
+        // Control Tower owns this account's recorder (aws-controltower-BaselineConfigRecorder) and
+        // aggregator; a second recorder fails (MaxNumberOfConfigurationRecordersExceededException).
+        services.config.mode = "skip";
+    }
+    if (value === undefined) return services;
+    if (!isRecord(value)) {
+        issues.add(at, `must be an object, got ${describe(value)}`, "give {guardDuty, securityHub, config, detective}, each manage | adopt | skip");
+        return services;
+    }
+    unknownKeys(value, at, [...SERVICE_KEYS], issues);
+    const modeOf = (key: string, v: unknown): { mode?: ServiceMode; rest: Record<string, unknown> } => {
+        if (v === undefined) return { rest: {} };
+        if (typeof v === "string") return { mode: oneOf(v, `${at}.${key}`, issues, SERVICE_MODES), rest: {} };
+        if (isRecord(v)) return { mode: oneOf(v.mode ?? "manage", `${at}.${key}.mode`, issues, SERVICE_MODES), rest: v };
+        issues.add(`${at}.${key}`, `${describe(v)} is not allowed`, "use manage, adopt or skip, or {mode: adopt, …ids}");
+        return { rest: {} };
+    };
+    const idsByRegion = (v: unknown, key: string, pattern: RegExp, hint: string): Record<string, string> => {
+        if (v === undefined) return {};
+        if (!isRecord(v)) {
+            issues.add(key, `must map regions to ids, got ${describe(v)}`, `write e.g. {${regions[0] ?? "us-east-1"}: …}`);
+            return {};
+        }
+        const out: Record<string, string> = {};
+        for (const [r, id] of Object.entries(v)) {
+            if (!regions.includes(r)) issues.add(`${key}.${r}`, `${r} is not one of the account's regions (${regions.join(", ")})`, "list ids only for the account's regions");
+            const parsed = str(id, `${key}.${r}`, issues, { pattern, hint });
+            if (parsed) out[r] = parsed;
+        }
+        return out;
+    };
+
+    const gd = modeOf("guardDuty", value.guardDuty);
+    if (isRecord(value.guardDuty)) unknownKeys(gd.rest, `${at}.guardDuty`, ["mode", "detectorIds"], issues);
+    if (gd.mode) services.guardDuty.mode = gd.mode;
+    services.guardDuty.detectorIds = idsByRegion(gd.rest.detectorIds, `${at}.guardDuty.detectorIds`, /^[0-9a-f]{32}$/, "the 32-character detector id from `aws guardduty list-detectors --region <region>`");
+
+    const sh = modeOf("securityHub", value.securityHub);
+    if (isRecord(value.securityHub)) unknownKeys(sh.rest, `${at}.securityHub`, ["mode"], issues);
+    if (sh.mode) services.securityHub.mode = sh.mode;
+
+    const cfg = modeOf("config", value.config);
+    if (isRecord(value.config)) unknownKeys(cfg.rest, `${at}.config`, ["mode", "recorderName", "deliveryChannelName"], issues);
+    if (cfg.mode) {
+        if (controlTower && cfg.mode !== "skip") {
+            issues.add(`${at}.config`, `is '${cfg.mode}' but the account is enrolled in Control Tower, whose recorder and aggregator own AWS Config there`, "remove it (Control Tower accounts skip Config), or set controlTower: false if the account is not governed by Control Tower");
+        } else {
+            services.config.mode = cfg.mode;
+        }
+    }
+    if (services.config.mode === "adopt") {
+        const name = (k: string) => str(cfg.rest[k] ?? DEFAULT_ADOPTED_CONFIG_NAME, `${at}.config.${k}`, issues, { pattern: /^[\w.-]{1,256}$/, hint: "the name from `aws configservice describe-configuration-recorders` / `describe-delivery-channels` (usually 'default')" }) ?? DEFAULT_ADOPTED_CONFIG_NAME;
+        services.config.recorderName = name("recorderName");
+        services.config.deliveryChannelName = name("deliveryChannelName");
+    }
+
+    const det = modeOf("detective", value.detective);
+    if (isRecord(value.detective)) unknownKeys(det.rest, `${at}.detective`, ["mode", "graphArns"], issues);
+    if (det.mode) services.detective.mode = det.mode;
+    services.detective.graphArns = idsByRegion(det.rest.graphArns, `${at}.detective.graphArns`, /^arn:aws(-cn|-us-gov)?:detective:[a-z0-9-]+:\d{12}:graph:[0-9a-f]+$/, "the graph ARN from `aws detective list-graphs --region <region>`");
+    return services;
+}
+
+/** Which accounts declare their own detector, graph and hub, and so which adopt ids are needed. */
+function bucketsByRegion(value: unknown, at: string, regions: string[], issues: Issues): Record<string, string[]> {
+    if (!isRecord(value)) {
+        issues.add(at, `must map regions to bucket names, got ${describe(value)}`, "write e.g. {us-east-1: [uploads-bucket]}");
+        return {};
+    }
+    const out: Record<string, string[]> = {};
+    for (const [r, names] of Object.entries(value)) {
+        if (!regions.includes(r)) issues.add(`${at}.${r}`, `${r} is not one of the account's regions (${regions.join(", ")})`, "list buckets under the region they are in");
+        const parsed = list(names, `${at}.${r}`, issues, (b, k) => str(b, k, issues, { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, hint: "an S3 bucket name" }));
+        if (parsed) out[r] = parsed;
+    }
+    return out;
+}
+
+function validateAccountServices(accounts: AccountConfig[], organization: boolean, detection: DetectionConfig, issues: Issues): void {
+    const protectedBuckets = accounts.flatMap(a => Object.values(a.malwareProtectionS3Buckets).flat());
+    if (detection.protections.malwareProtectionS3 && protectedBuckets.length === 0) {
+        issues.add("guardpost:detection.protections.malwareProtectionS3", "is on but no account lists malwareProtectionS3Buckets: Malware Protection for S3 protects named buckets", "list them per account, e.g. `malwareProtectionS3Buckets: {us-east-1: [uploads]}`, or turn the switch off");
+    }
+    if (!detection.protections.malwareProtectionS3 && protectedBuckets.length > 0) {
+        issues.add("guardpost:detection.protections.malwareProtectionS3", `is off but accounts list buckets to protect (${protectedBuckets.join(", ")})`, "set protections.malwareProtectionS3: true, or remove the buckets");
+    }
+    for (const account of accounts) {
+        const at = `guardpost:accounts[${account.name}].services`;
+        const s = account.services;
+        const member = organization && account.kind === "workload";
+        if (organization && account.kind === "security") {
+            for (const key of ["guardDuty", "securityHub"] as const) {
+                if (s[key].mode === "skip") issues.add(`${at}.${key}`, "is 'skip' on the delegated administrator, which must run the service to administer the organization", "use manage or adopt");
+            }
+        }
+        if (member && s.guardDuty.mode === "skip") {
+            issues.add(`${at}.guardDuty`, "is 'skip', but the delegated administrator enables GuardDuty in every organization account (auto-enable ALL)", "remove it: an existing detector is enrolled as it is (adopt and manage mean the same for members)");
+        }
+        const declaresDetector = !member && s.guardDuty.mode === "adopt";
+        if (declaresDetector) {
+            const missing = account.regions.filter(r => !s.guardDuty.detectorIds[r]);
+            if (missing.length > 0) issues.add(`${at}.guardDuty.detectorIds`, `adopting GuardDuty needs the existing detector id in ${missing.join(", ")}`, "run `aws guardduty list-detectors --region <region>` in the account and add {<region>: <id>}");
+        }
+        const ownsGraph = organization ? account.kind === "security" : true;
+        if (detection.detective && ownsGraph && s.detective.mode === "adopt") {
+            const missing = account.regions.filter(r => !s.detective.graphArns[r]);
+            if (missing.length > 0) issues.add(`${at}.detective.graphArns`, `adopting Detective needs the existing behavior graph ARN in ${missing.join(", ")}`, "run `aws detective list-graphs --region <region>` in the account and add {<region>: <arn>}");
+        }
+        if (organization && account.kind !== "security" && !account.email) {
+            const needs = [
+                account.kind === "management" && s.guardDuty.mode !== "skip" ? "GuardDuty" : "",
+                account.kind === "management" && detection.securityHub.enabled && s.securityHub.mode !== "skip" ? "Security Hub" : "",
+                detection.detective && s.detective.mode !== "skip" ? "Detective" : "",
+            ].filter(Boolean);
+            if (needs.length > 0) issues.add(`guardpost:accounts[${account.name}].email`, `is missing: the delegated administrator adds this account as a ${needs.join(" and ")} member, which names it by its root e-mail address`, "add `email: <the account's root e-mail>` (`aws organizations describe-account --account-id <id>`)");
+        }
+    }
 }
 
 // ---- small typed readers; each records a problem and returns undefined instead of throwing ----

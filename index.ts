@@ -5,7 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { missingSecrets, parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
 import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
+import {
+    alertsOnFindings, archiveAccount, configDelegations, configSourceAccountIds, findingsExportAccountIds, organizationPrerequisites,
+} from "./wiring";
 import { DetectionBaseline, laterResources } from "./components/detection/detectionBaseline";
+import { AccountBaseline } from "./components/detection/accountBaseline";
+import { SecurityArchive } from "./components/detection/securityArchive";
 import { AlertFanout } from "./components/alerting/alertFanout";
 import { LogPipeline } from "./components/logging/logPipeline";
 import { SiemDomain } from "./components/siem/siemDomain";
@@ -24,6 +29,34 @@ const geoipAsnDatabasePath = cfg.logs.geoipAsnDatabasePath && requireDeployFile(
 // admin to it → the admin configures the organization. Delegating first would make AWS enable them itself
 // ("already exists"). Management comes first in `placements`, so it waits on a promise the admin fulfils.
 const placements = deploymentOrder(cfg);
+
+// Once per account: Config's service-linked role; in the management account, the organization's trusted
+// access and Config's delegated administrator, which organization features wait for.
+const accountBaselines = new Map<string, AccountBaseline>();
+for (const account of [...new Set(placements.map(p => p.account))]) {
+    accountBaselines.set(account.name, new AccountBaseline(`${account.name}-account`, {
+        accountId: account.id,
+        partition: cfg.partition,
+        configServiceLinkedRole: cfg.detection.awsConfig.enabled ? account.services.config.mode : "skip",
+        trustedAccess: account.kind === "management" ? organizationPrerequisites(cfg) : undefined,
+        delegatedAdministrators: account.kind === "management" ? configDelegations(cfg) : undefined,
+    }, { provider: providers.forAccount(account) }));
+}
+const organizationReady = cfg.managementAccount ? accountBaselines.get(cfg.managementAccount.name)!.prerequisites : [];
+
+// One archive for Config history and exported findings, in the archive account's home region.
+const configSources = configSourceAccountIds(cfg);
+const exporters = findingsExportAccountIds(cfg);
+const archive = configSources.length + exporters.length > 0
+    ? new SecurityArchive(`archive-${cfg.stage}`, {
+        accountId: archiveAccount(cfg).id,
+        region: cfg.homeRegion,
+        partition: cfg.partition,
+        configSourceAccountIds: configSources,
+        findingsExportAccountIds: exporters,
+        retentionDays: cfg.detection.awsConfig.archiveRetentionDays,
+    }, { provider: providers.forAccount(archiveAccount(cfg)) })
+    : undefined;
 const adminEnablement = new Map<string, ReturnType<typeof laterResources>>();
 const delegationsByRegion = new Map<string, pulumi.Resource[]>();
 
@@ -37,6 +70,7 @@ for (const { account, region } of placements) {
         mode,
         adminAccountId: cfg.organization ? cfg.securityAccount.id : undefined,
         homeRegion: cfg.homeRegion,
+        services: account.services,
         findingPublishingFrequency: cfg.detection.findingPublishingFrequency,
         protections: cfg.detection.protections,
         trustedIpLists: cfg.detection.trustedIpLists,
@@ -44,6 +78,21 @@ for (const { account, region } of placements) {
         detective: cfg.detection.detective,
         securityHub: cfg.detection.securityHub,
         awsConfig: { enabled: cfg.detection.awsConfig.enabled, includeGlobalResourceTypes: recordsGlobalResources(cfg, account, region) },
+        configDelivery: archive && {
+            bucketName: archive.bucketName, kmsKeyArn: archive.keyArn,
+            roleArn: accountBaselines.get(account.name)!.configRoleArn,
+            dependsOn: [...accountBaselines.get(account.name)!.configRole, ...archive.ready],
+        },
+        malwareProtectionS3Buckets: account.malwareProtectionS3Buckets[region],
+        findingsExport: archive && exporters.includes(account.id) ? { bucketArn: archive.bucketArn, kmsKeyArn: archive.keyArn, dependsOn: archive.ready } : undefined,
+        configAggregator: account.kind === "security" && region === cfg.homeRegion
+            ? (cfg.organization ? { scope: "organization", accountIds: [], dependsOn: organizationReady } : { scope: "accounts", accountIds: cfg.accounts.map(a => a.id) })
+            : undefined,
+        configAggregatorAuthorization: !cfg.organization && account.kind !== "security" ? { accountId: cfg.securityAccount.id, region: cfg.homeRegion } : undefined,
+        organization: mode === "admin" ? {
+            accounts: cfg.accounts.filter(a => a.kind !== "security").map(a => ({ accountId: a.id, email: a.email, kind: a.kind as "management" | "workload", services: a.services })),
+            securityHubPolicyTargets: cfg.detection.securityHub.policyTargets,
+        } : undefined,
         delegationDependsOn: mode === "management" ? adminEnablement.get(region)!.promise : undefined,
         organizationDependsOn: mode === "admin" ? delegationsByRegion.get(region) : undefined,
     }, { provider: providers.forAccount(account) });
@@ -67,6 +116,7 @@ for (const { account, region } of placements) {
         quietMinutes: cfg.alerts.quietMinutes,
         // The second channel for delivery-failure alarms: topics in this region that do not depend on this fanout's topic.
         failureAlarm: { extraActions: cfg.alerts.failureTopicArns.filter((arn) => arn.split(":")[3] === region) },
+        findingRules: alertsOnFindings(cfg, account),
     }, { provider: providers.forAccount(account) });
     (alerting[account.name] ??= {})[region] = fanout.topicArn;
 }
@@ -96,9 +146,18 @@ for (const { account, region } of placements) {
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
         shipperReservedConcurrency: cfg.logs.shipperReservedConcurrency,
         alarmTopicArn: alerting[account.name][region],
-    }, { provider: providers.forAccount(account) });
+    }, {
+        provider: providers.forAccount(account),
+        // The organization trail needs CloudTrail's trusted access first (CloudTrailAccessNotEnabledException).
+        transformations: trailFor(cfg, account, region) === "organization" ? [afterOrganizationReady] : undefined,
+    });
     writerRoleArns.push(...pipeline.writerRoleArns);
     (logging[account.name] ??= {})[region] = pulumi.output(pipeline.enabledSources);
+}
+
+function afterOrganizationReady(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
+    if (args.type !== "aws:cloudtrail/trail:Trail") return undefined;
+    return { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: organizationReady }) };
 }
 
 const siem = new SiemDomain(`siem-${cfg.stage}`, {

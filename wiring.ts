@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { AccountConfig, GuardpostConfig } from "./config";
 import { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
+import { canRecordIamGlobalTypes } from "./model/awsRegions";
+import { CONFIG_DELEGATION_PRINCIPALS, trustedAccessFor, type OrganizationPrerequisite } from "./model/organizationAccess";
 
 export { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
 
@@ -55,10 +57,61 @@ export function requireDeployFile(file: string, key: string, cwd = process.cwd()
     return resolved;
 }
 
-/** AWS Config records global resource types (IAM) in one region per account, or they are counted twice. */
+/**
+ * AWS Config records global resource types (IAM) in one region per account, or they are counted twice:
+ * the configured region (default: the home region, where Security Hub aggregates and checks Config.1), else
+ * the account's first region that can record them at all (see model/awsRegions.ts).
+ */
 export function recordsGlobalResources(cfg: GuardpostConfig, account: AccountConfig, region: string): boolean {
+    return region === globalRecordingRegion(cfg, account);
+}
+
+/** The one region where this account records IAM global types, or undefined when none of its regions can. */
+export function globalRecordingRegion(cfg: GuardpostConfig, account: AccountConfig): string | undefined {
     const preferred = cfg.detection.awsConfig.globalResourcesRegion;
-    return region === (account.regions.includes(preferred) ? preferred : account.regions[0]);
+    if (account.regions.includes(preferred)) return preferred;
+    return account.regions.find(canRecordIamGlobalTypes);
+}
+
+/**
+ * Where GuardDuty findings alert. Standalone: every account × region. In an organization GuardDuty publishes
+ * each member finding to the member's EventBridge and to the delegated administrator's ("If your account is
+ * a GuardDuty delegated administrator … events are published to your account in addition to the member
+ * account that it originated from": https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html),
+ * so only the administrator's rules send, and every finding reaches each channel once.
+ */
+export function alertsOnFindings(cfg: GuardpostConfig, account: AccountConfig): boolean {
+    return !cfg.organization || account.kind === "security";
+}
+
+/** The account holding the central archive bucket (security unless `detection.awsConfig.archiveAccount`). */
+export function archiveAccount(cfg: GuardpostConfig): AccountConfig {
+    return cfg.accounts.find(a => a.name === cfg.detection.awsConfig.archiveAccount) ?? cfg.securityAccount;
+}
+
+/** Accounts whose AWS Config delivers to the archive: all that do not skip Config. */
+export function configSourceAccountIds(cfg: GuardpostConfig): string[] {
+    if (!cfg.detection.awsConfig.enabled) return [];
+    return cfg.accounts.filter(a => a.services.config.mode !== "skip").map(a => a.id);
+}
+
+/** Accounts that export findings: the delegated admin (its export carries its members'), or each standalone one. */
+export function findingsExportAccountIds(cfg: GuardpostConfig): string[] {
+    if (!cfg.detection.findingsExport) return [];
+    const exporters = cfg.organization ? [cfg.securityAccount] : cfg.accounts;
+    return exporters.filter(a => a.services.guardDuty.mode !== "skip").map(a => a.id);
+}
+
+/** Trusted access the management account enables (empty outside organization mode). */
+export function organizationPrerequisites(cfg: GuardpostConfig): OrganizationPrerequisite[] {
+    if (!cfg.organization) return [];
+    return trustedAccessFor({ organizationTrail: cfg.logs.organizationTrail, configAggregator: cfg.detection.awsConfig.enabled });
+}
+
+/** AWS Config's delegated administrator registrations (organization aggregator in the security account). */
+export function configDelegations(cfg: GuardpostConfig): { servicePrincipal: string; accountId: string }[] {
+    if (!cfg.organization || !cfg.detection.awsConfig.enabled) return [];
+    return CONFIG_DELEGATION_PRINCIPALS.map(servicePrincipal => ({ servicePrincipal, accountId: cfg.securityAccount.id }));
 }
 
 /**

@@ -39,6 +39,20 @@ export interface ProtectionSwitches {
     runtimeMonitoring: boolean;
     /** The deprecated EKS-only runtime monitoring. Exclusive with `runtimeMonitoring`. */
     eksRuntimeMonitoring: boolean;
+    /**
+     * `AI_PROTECTION`, a plan the pinned provider (@pulumi/aws 7.48 `DetectorFeature.name`) accepts; see
+     * https://docs.aws.amazon.com/guardduty/latest/APIReference/API_DetectorFeatureConfiguration.html. Default off:
+     * new plans are billed separately, so turning one on is a decision.
+     */
+    aiProtection: boolean;
+    /** `AI_ANALYST`, likewise accepted by the pinned provider; default off. */
+    aiAnalyst: boolean;
+    /**
+     * Malware Protection for S3: a protection plan (aws.guardduty.MalwareProtectionPlan) per bucket listed in
+     * an account's `malwareProtectionS3Buckets`, scanning new objects and tagging them with the result.
+     * Not a detector feature; default off. Optional so callers that predate it need not name it.
+     */
+    malwareProtectionS3?: boolean;
     /** Let GuardDuty install and update its security agent. Needs one of the runtime switches. */
     agentManagement: { eks: boolean; ecsFargate: boolean; ec2: boolean };
 }

@@ -17,3 +17,8 @@ export function partitionOf(region: string): Partition {
     }
     return "aws";
 }
+
+/** The partition an ARN names (`arn:<partition>:…`), or undefined when the text is not an ARN. */
+export function partitionOfArn(arn: string): string | undefined {
+    return /^arn:(aws(?:-cn|-us-gov)?):/.exec(arn)?.[1];
+}

@@ -31,6 +31,12 @@ export interface MockedResource {
      * undefined for global services (IAM, Organizations), which have no region.
      */
     region?: string;
+    /** The `import` resource option: the id of an existing resource this one adopts instead of creating. */
+    importId?: string;
+    /** The `retainOnDelete` resource option. */
+    retainOnDelete?: boolean;
+    /** URNs of the resources this one waits for (`dependsOn`, including those a parent passes down). */
+    dependsOn: string[];
 }
 
 /** AWS services with no region: their resources take no `region` input and live in the account. */
@@ -208,7 +214,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
     const resources: MockedResource[] = [];
     const byUrn = new Map<string, MockedResource>();
     const providers = new Map<string, ProviderPlacement>();
-    const pending = new Map<string, { parent?: string; provider?: string; custom: boolean; secretInputs: string[]; propertyDependencies: Record<string, string[]> }>();
+    const pending = new Map<string, { parent?: string; provider?: string; custom: boolean; secretInputs: string[]; propertyDependencies: Record<string, string[]>; retainOnDelete: boolean; dependsOn: string[] }>();
     const failures: string[] = [];
     // A failure can leave registrations (and outputs built on them) pending forever: report it promptly,
     // after a short grace so related messages are collected too.
@@ -248,6 +254,9 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
                 custom: meta?.custom ?? Boolean(args.custom),
                 parent: parentUrn, provider: placement,
                 region: args.type === "pulumi:providers:aws" ? placement?.region : effectiveRegion(args.type, inputs, placement),
+                importId: args.id || undefined,
+                retainOnDelete: meta?.retainOnDelete || undefined,
+                dependsOn: meta?.dependsOn ?? [],
             };
             resources.push(record);
             byUrn.set(urn, record);
@@ -265,6 +274,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
         pending.set(`${req.getType()}::${req.getName()}`, {
             parent: req.getParent(), provider: req.getProvider(), custom: req.getCustom(), secretInputs, propertyDependencies,
+            retainOnDelete: Boolean(req.getRetainondelete?.()), dependsOn: req.getDependenciesList?.() ?? [],
         });
         return register(req, callback);
     };

@@ -3,7 +3,7 @@ import type { PlanNode, PlanReport } from "./plan";
 /**
  * The stack as a Mermaid flowchart: one subgraph per account, nested per region, a node per top-level
  * component, and the data flows between them (findings → alerting → people; logs → the SIEM; member
- * findings → the delegated admin).
+ * findings → the delegated admin's alerting; Config history and exported findings → the archive).
  */
 export function renderMermaid(report: PlanReport): string {
     const lines: string[] = ["flowchart LR"];
@@ -37,19 +37,24 @@ export function renderMermaid(report: PlanReport): string {
     }
 
     const siem = nodes.find(n => n.kind === "SiemDomain");
+    const archive = nodes.find(n => n.kind === "SecurityArchive");
     const admin = report.accounts.find(a => a.kind === "security");
     for (const n of nodes) {
         const same = (kind: string) => nodes.find(m => m.kind === kind && m.account === n.account && m.region === n.region);
+        // In an organization only the delegated admin's fanout alerts on findings (GuardDuty publishes each
+        // member finding to the admin's bus too); the others keep their topic for pipeline alarms.
+        const alertsOnFindings = !report.config.organization || n.account === admin?.name;
         if (n.kind === "DetectionBaseline") {
             const fanout = same("AlertFanout");
-            if (fanout) lines.push(`  ${n.nodeId} -- "findings (EventBridge)" --> ${fanout.nodeId}`);
-            const adminBaseline = nodes.find(m => m.kind === "DetectionBaseline" && m.account === admin?.name && m.region === n.region);
-            if (report.config.organization && adminBaseline && adminBaseline !== n && n.account !== report.config.managementAccount?.name) {
-                lines.push(`  ${n.nodeId} -. "member findings" .-> ${adminBaseline.nodeId}`);
+            if (fanout && alertsOnFindings) lines.push(`  ${n.nodeId} -- "findings (EventBridge)" --> ${fanout.nodeId}`);
+            const adminFanout = nodes.find(m => m.kind === "AlertFanout" && m.account === admin?.name && m.region === n.region);
+            if (report.config.organization && adminFanout && !alertsOnFindings) {
+                lines.push(`  ${n.nodeId} -. "member findings" .-> ${adminFanout.nodeId}`);
             }
+            if (archive) lines.push(`  ${n.nodeId} -. "Config history, findings export" .-> ${archive.nodeId}`);
         } else if (n.kind === "AlertFanout") {
-            lines.push(`  ${n.nodeId} -- "SNS e-mail" --> people`);
-            if (report.config.alerts.telegramChatId) lines.push(`  ${n.nodeId} -- "Lambda" --> telegram`);
+            lines.push(`  ${n.nodeId} -- "${alertsOnFindings ? "SNS e-mail" : "alarms (SNS e-mail)"}" --> people`);
+            if (report.config.alerts.telegramChatId && alertsOnFindings) lines.push(`  ${n.nodeId} -- "Lambda" --> telegram`);
         } else if (n.kind === "LogPipeline" && siem) {
             lines.push(`  ${n.nodeId} -- "logs (Lambda, Firehose)" --> ${siem.nodeId}`);
         }

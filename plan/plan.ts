@@ -3,6 +3,7 @@ import { parseConfig, type GuardpostConfig } from "../config";
 import { OFFLINE_PLAN_ENV } from "../wiring";
 import { runMocked, type MockedResource } from "./engine";
 import { DEPLOY_TIME_SECRETS, readStackFile } from "./stackFile";
+import { computeCoverage, type Coverage } from "./coverage";
 import * as fs from "fs";
 
 export interface PlanNode {
@@ -36,6 +37,8 @@ export interface PlanReport {
     resources: MockedResource[];
     outputs: Record<string, unknown> | undefined;
     totals: { resources: number; components: number; providers: number; byType: Record<string, number> };
+    /** Account × region × service: what covers each, and the gaps that fail the plan. */
+    coverage: Coverage;
 }
 
 const INDEX = path.join(__dirname, "..", "index");
@@ -79,7 +82,7 @@ export async function runPlan(stack: string, dir?: string): Promise<PlanReport> 
             secretKeys,
             requireExplicitProviders: file.disabledDefaultProviders.includes("aws"),
         });
-        return { stack, stackFile: file.file, config: cfg, warnings, resources, outputs, accounts: tree(cfg, resources), totals: totals(resources) };
+        return { stack, stackFile: file.file, config: cfg, warnings, resources, outputs, accounts: tree(cfg, resources), totals: totals(resources), coverage: computeCoverage(cfg, resources) };
     } finally {
         if (previous === undefined) delete process.env[OFFLINE_PLAN_ENV];
         else process.env[OFFLINE_PLAN_ENV] = previous;
@@ -118,11 +121,17 @@ function tree(cfg: GuardpostConfig, resources: MockedResource[]): PlanAccount[] 
     const placementOf = (r: MockedResource): { account: string; region: string } | undefined => {
         const regional = (d: MockedResource) => d.custom && d.provider !== undefined && d.region !== undefined;
         const found = regional(r) ? r : resources.find(d => regional(d) && d.urn !== r.urn && isDescendant(d, r.urn, resources));
-        return found ? { account: found.provider!.account, region: found.region! } : undefined;
+        if (found) return { account: found.provider!.account, region: found.region! };
+        // Only global resources (IAM, Organizations: AccountBaseline): listed under the account's provider
+        // region, its first configured region.
+        const global = resources.find(d => d.custom && d.provider !== undefined && isDescendant(d, r.urn, resources));
+        return global ? { account: global.provider!.account, region: global.provider!.region } : undefined;
     };
     const accounts: PlanAccount[] = cfg.accounts.map(a => ({ name: a.name, id: a.id, kind: a.kind, regions: a.regions.map(region => ({ region, components: [], resourceCount: 0 })), resourceCount: 0 }));
     for (const top of tops) {
         const where = placementOf(top);
+        // A component that declared nothing (an AccountBaseline of an account that skips Config) has no place.
+        if (!where && countCustom(nodes.get(top.urn)!) === 0) continue;
         const account = accounts.find(a => a.id === where?.account);
         const region = account?.regions.find(r => r.region === where?.region);
         if (!account || !region) throw new Error(`plan: ${top.type} '${top.name}' is not placed in any configured account × region`);

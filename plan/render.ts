@@ -1,6 +1,7 @@
 import type { Violation } from "../policy/rules";
 import { renderViolations } from "./policyCheck";
 import { countCustom, type PlanNode, type PlanReport } from "./plan";
+import { renderCoverage } from "./coverage";
 
 const BANNER = "Offline plan, computed by Pulumi's mock engine: no AWS credentials used, no cloud calls made, nothing deployed.";
 
@@ -23,6 +24,8 @@ export function renderText(report: PlanReport, violations: Violation[] = []): st
     out.push(`totals: ${t.resources} resources in ${t.components} components through ${t.providers} providers`);
     const types = Object.entries(t.byType).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     for (const [type, n] of types) out.push(`  ${String(n).padStart(5)}  ${type}`);
+    out.push("");
+    out.push(renderCoverage(report.coverage));
     out.push("");
     out.push(renderViolations(violations));
     out.push(`config: valid (${report.stackFile.split("/").pop()})`);
@@ -60,6 +63,7 @@ export function renderJson(report: PlanReport, violations: Violation[] = []): st
             regions: a.regions.map(r => ({ region: r.region, resourceCount: r.resourceCount, components: r.components.map(strip) })),
         })),
         totals: report.totals,
+        coverage: report.coverage,
         policy: { pack: "guardpost-security-posture", enforcement: "mandatory", violations },
     }, null, 2);
 }

@@ -39,7 +39,11 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
             "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
     },
     "aws:iam/rolePolicy:RolePolicy": { actions: [], iam: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"] },
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { actions: [], attachPolicies: ["service-role/AWS_ConfigRole"] },
+    // AWS_ConfigRole for a standalone recorder role, AWSConfigRoleForOrganizations for the organization aggregator's role.
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { actions: [], attachPolicies: ["service-role/AWS_ConfigRole", "service-role/AWSConfigRoleForOrganizations"] },
+    // Config's recorder role (https://docs.aws.amazon.com/config/latest/developerguide/using-service-linked-roles.html):
+    // created by name only, through the service-linked-role allowance below.
+    "aws:iam/serviceLinkedRole:ServiceLinkedRole": { actions: [], serviceLinkedRoles: ["config.amazonaws.com"] },
     "aws:kms/key:Key": {
         actions: ["kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation",
             "kms:DisableKeyRotation", "kms:UpdateKeyDescription", "kms:EnableKey", "kms:DisableKey", "kms:ScheduleKeyDeletion",
@@ -140,6 +144,17 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     },
     "aws:cfg/recorder:Recorder": { actions: ["config:PutConfigurationRecorder", "config:DescribeConfigurationRecorders", "config:DeleteConfigurationRecorder"], passRoleTo: "config.amazonaws.com" },
     "aws:cfg/deliveryChannel:DeliveryChannel": { actions: ["config:PutDeliveryChannel", "config:DescribeDeliveryChannels", "config:DeleteDeliveryChannel"] },
+    "aws:cfg/configurationAggregator:ConfigurationAggregator": {
+        actions: ["config:PutConfigurationAggregator", "config:DescribeConfigurationAggregators", "config:DeleteConfigurationAggregator",
+            "config:TagResource", "config:UntagResource", "config:ListTagsForResource",
+            // An organization aggregator reads the organization (https://docs.aws.amazon.com/config/latest/developerguide/set-up-aggregator-cli.html).
+            "organizations:DescribeOrganization", "organizations:ListAWSServiceAccessForOrganization", "organizations:ListDelegatedAdministrators"],
+        passRoleTo: "config.amazonaws.com",
+    },
+    "aws:cfg/aggregateAuthorization:AggregateAuthorization": {
+        actions: ["config:PutAggregationAuthorization", "config:DescribeAggregationAuthorizations", "config:DeleteAggregationAuthorization",
+            "config:TagResource", "config:UntagResource", "config:ListTagsForResource"],
+    },
     "aws:cfg/recorderStatus:RecorderStatus": { actions: ["config:StartConfigurationRecorder", "config:StopConfigurationRecorder", "config:DescribeConfigurationRecorderStatus"] },
     "aws:guardduty/detector:Detector": {
         actions: ["guardduty:CreateDetector", "guardduty:GetDetector", "guardduty:UpdateDetector", "guardduty:DeleteDetector", "guardduty:ListDetectors",
@@ -157,6 +172,45 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     },
     "aws:guardduty/organizationConfiguration:OrganizationConfiguration": { actions: ["guardduty:UpdateOrganizationConfiguration", "guardduty:DescribeOrganizationConfiguration"] },
     "aws:guardduty/organizationConfigurationFeature:OrganizationConfigurationFeature": { actions: ["guardduty:UpdateOrganizationConfiguration", "guardduty:DescribeOrganizationConfiguration"] },
+    // Findings export to the archive bucket (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html).
+    "aws:guardduty/publishingDestination:PublishingDestination": {
+        actions: ["guardduty:CreatePublishingDestination", "guardduty:DescribePublishingDestination", "guardduty:UpdatePublishingDestination",
+            "guardduty:DeletePublishingDestination", "guardduty:ListPublishingDestinations"],
+    },
+    "aws:guardduty/member:Member": {
+        actions: ["guardduty:CreateMembers", "guardduty:GetMembers", "guardduty:DeleteMembers", "guardduty:DisassociateMembers", "guardduty:InviteMembers", "guardduty:ListMembers"],
+    },
+    "aws:guardduty/memberDetectorFeature:MemberDetectorFeature": { actions: ["guardduty:UpdateMemberDetectors", "guardduty:GetMemberDetectors"] },
+    "aws:guardduty/malwareProtectionPlan:MalwareProtectionPlan": {
+        actions: ["guardduty:CreateMalwareProtectionPlan", "guardduty:GetMalwareProtectionPlan", "guardduty:UpdateMalwareProtectionPlan",
+            "guardduty:DeleteMalwareProtectionPlan", "guardduty:TagResource", "guardduty:UntagResource"],
+        passRoleTo: "malware-protection-plan.guardduty.amazonaws.com",
+    },
+    "aws:detective/member:Member": {
+        actions: ["detective:CreateMembers", "detective:GetMembers", "detective:DeleteMembers", "detective:ListMembers"],
+    },
+    "aws:securityhub/member:Member": {
+        actions: ["securityhub:CreateMembers", "securityhub:GetMembers", "securityhub:DeleteMembers", "securityhub:DisassociateMembers", "securityhub:ListMembers"],
+    },
+    // Central configuration (https://docs.aws.amazon.com/securityhub/latest/userguide/central-configuration-intro.html).
+    "aws:securityhub/configurationPolicy:ConfigurationPolicy": {
+        actions: ["securityhub:CreateConfigurationPolicy", "securityhub:GetConfigurationPolicy", "securityhub:UpdateConfigurationPolicy",
+            "securityhub:DeleteConfigurationPolicy", "securityhub:ListConfigurationPolicies", "securityhub:DescribeStandards",
+            "securityhub:ListSecurityControlDefinitions"],
+    },
+    "aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation": {
+        actions: ["securityhub:StartConfigurationPolicyAssociation", "securityhub:StartConfigurationPolicyDisassociation",
+            "securityhub:GetConfigurationPolicyAssociation", "securityhub:ListConfigurationPolicyAssociations",
+            "organizations:DescribeOrganizationalUnit", "organizations:ListRoots", "organizations:DescribeAccount"],
+    },
+    // Trusted access and delegated administrators, one principal at a time (management account only).
+    "aws:organizations/awsServiceAccess:AwsServiceAccess": {
+        actions: ["organizations:EnableAWSServiceAccess", "organizations:DisableAWSServiceAccess", "organizations:ListAWSServiceAccessForOrganization", "organizations:DescribeOrganization"],
+    },
+    "aws:organizations/delegatedAdministrator:DelegatedAdministrator": {
+        actions: ["organizations:RegisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator", "organizations:ListDelegatedAdministrators",
+            "organizations:ListDelegatedServicesForAccount", "organizations:DescribeOrganization", "organizations:DescribeAccount"],
+    },
     "aws:detective/graph:Graph": { actions: ["detective:CreateGraph", "detective:DeleteGraph", "detective:ListGraphs", "detective:TagResource", "detective:UntagResource", "detective:ListTagsForResource"] },
     "aws:detective/organizationAdminAccount:OrganizationAdminAccount": {
         actions: ["detective:EnableOrganizationAdminAccount", "detective:DisableOrganizationAdminAccount", "detective:ListOrganizationAdminAccount", ...ORGANIZATIONS_DELEGATION],

@@ -6,6 +6,7 @@ import { runPlan } from "../plan/plan";
 import { checkPolicies, renderViolations } from "../plan/policyCheck";
 import { renderMermaid } from "../plan/mermaid";
 import { renderJson, renderText } from "../plan/render";
+import type { Coverage } from "../plan/coverage";
 
 interface PlanArgs {
     stack: string;
@@ -52,7 +53,7 @@ export async function main(argv: string[], write: (s: string) => void, writeErr:
             if (args.format !== "text") writeErr(renderViolations(violations));
             return 3;
         }
-        return 0;
+        return coverageExitCode(report.coverage, writeErr);
     } catch (e) {
         if (e instanceof ConfigError) {
             writeErr(`config: INVALID (Pulumi.${args.stack}.yaml) — nothing was planned.\n${e.message}`);
@@ -61,6 +62,13 @@ export async function main(argv: string[], write: (s: string) => void, writeErr:
         writeErr(`plan failed: ${(e as Error).message}`);
         return 1;
     }
+}
+
+/** Exit code 4 when a configured account × region is left uncovered: a blind spot must not merge. */
+export function coverageExitCode(coverage: Coverage, writeErr: (s: string) => void): number {
+    if (coverage.gaps.length === 0) return 0;
+    writeErr(`coverage: ${coverage.gaps.length} account × region × service cell(s) UNCOVERED:\n  ${coverage.gaps.join("\n  ")}`);
+    return 4;
 }
 
 if (require.main === module) {

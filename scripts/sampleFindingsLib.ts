@@ -19,8 +19,10 @@ export interface SampleOptions {
     stack: string;
     account?: string;
     region?: string;
-    /** GuardDuty finding types; none means GuardDuty's default (one sample of every type). */
+    /** GuardDuty finding types; none means `REPRESENTATIVE_TYPES`; `--all-types` asks GuardDuty for every type. */
     types?: string[];
+    /** `--all-types`: one sample of every finding type (hundreds per account × region: an alert storm). */
+    allTypes?: boolean;
     help?: boolean;
 }
 
@@ -52,11 +54,28 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-export const USAGE = `usage: npm run sample-findings -- --stack <name> [--account <name>] [--region <region>] [--types <type>,<type>]
+/**
+ * One finding type per severity band, so a test run shows every band's message once and not hundreds of
+ * alerts: Low, Medium and High by their default severity in the GuardDuty finding-type table
+ * (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-active.html), Critical from the
+ * attack sequences (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-attack-sequence-finding-types.html).
+ */
+export const REPRESENTATIVE_TYPES: readonly { band: "Low" | "Medium" | "High" | "Critical"; type: string }[] = [
+    { band: "Low", type: "Policy:S3/BucketBlockPublicAccessDisabled" },
+    { band: "Medium", type: "Recon:EC2/Portscan" },
+    { band: "High", type: "CryptoCurrency:EC2/BitcoinTool.B!DNS" },
+    { band: "Critical", type: "AttackSequence:IAM/CompromisedCredentials" },
+];
+
+export const USAGE = `usage: npm run sample-findings -- --stack <name> [--account <name>] [--region <region>] [--types <type>,<type> | --all-types]
 
 Creates GuardDuty sample findings (titles start with [SAMPLE]) in every account × region of the stack,
 or only the ones selected, by assuming each account's deployer role. Needs AWS credentials that may
-assume those roles.`;
+assume those roles.
+
+By default one finding per severity band (${REPRESENTATIVE_TYPES.map(t => `${t.band}: ${t.type}`).join("; ")}).
+Ask for other types with --types, or for one sample of every type GuardDuty knows with --all-types
+(hundreds of alerts per account × region).`;
 
 const FINDING_TYPE = /^[A-Za-z]+:[A-Za-z0-9]+\/\S+$/;
 
@@ -78,6 +97,10 @@ export function parseArgs(argv: string[]): SampleOptions {
             case "--help": case "-h":
                 opts.help = true;
                 break;
+            case "--all-types":
+                if (inline !== undefined) throw new UsageError("--all-types takes no value");
+                opts.allTypes = true;
+                break;
             case "--stack": [value, i] = valueOf(flag, inline, i); opts.stack = value; break;
             case "--account": [value, i] = valueOf(flag, inline, i); opts.account = value; break;
             case "--region": [value, i] = valueOf(flag, inline, i); opts.region = value; break;
@@ -96,6 +119,7 @@ export function parseArgs(argv: string[]): SampleOptions {
         }
     }
     if (!opts.help && !opts.stack) throw new UsageError("--stack is required, e.g. --stack dev");
+    if (opts.allTypes && opts.types) throw new UsageError("--types and --all-types exclude each other");
     return opts as SampleOptions;
 }
 
@@ -173,12 +197,16 @@ export async function runSampleFindings(argv: string[], deps: SampleDeps): Promi
         return EXIT_USAGE;
     }
 
-    const what = opts.types ? opts.types.join(", ") : "one of every finding type";
+    // Nothing asked: the representative handful. `--all-types` sends no FindingTypes, which GuardDuty reads
+    // as "one of every type" (https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateSampleFindings.html).
+    const types = opts.allTypes ? undefined : opts.types ?? REPRESENTATIVE_TYPES.map(t => t.type);
+    const what = opts.allTypes ? "one of every finding type" : opts.types ? opts.types.join(", ")
+        : `one per severity band: ${REPRESENTATIVE_TYPES.map(t => `${t.band} ${t.type}`).join(", ")}; --types T1,T2 for others, --all-types for every type`;
     deps.log(`Creating GuardDuty sample findings (${what}) in ${targets.length} account × region target(s) of stack '${opts.stack}':`);
     const results: SampleResult[] = [];
     // One at a time: a handful of targets, and the output stays in a readable order.
     for (const target of targets) {
-        const result = await sampleOne(target, opts.types, deps);
+        const result = await sampleOne(target, types, deps);
         results.push(result);
         const where = `${target.accountName} (${target.accountId}) ${target.region}`;
         if (result.ok) deps.log(`  ok      ${where}: detector ${result.detectorId}`);

@@ -114,7 +114,7 @@ describe("config", () => {
         });
 
         it("accepts a management + security pair and exposes both", () => {
-            const cfg = parseConfig(base({ organization: true, accounts: orgAccounts }));
+            const cfg = parseConfig(base({ organization: true, accounts: [{ ...orgAccounts[0], email: "mgmt@example.com" }, orgAccounts[1]], detection: { securityHub: { policyTargets: ["r-ab12"] } } }));
             expect(cfg.managementAccount?.name).to.equal("mgmt");
             expect(cfg.securityAccount.name).to.equal("security");
         });
@@ -152,7 +152,7 @@ describe("config", () => {
         it("needs exactly one source per threat list", () => {
             expect(problems(base({ detection: { trustedIpLists: [{ name: "x" }] } }))).to.contain("has neither file nor s3Url");
             expect(problems(base({ detection: { threatIntelSets: [{ name: "x", file: "a.txt", s3Url: "https://s3.amazonaws.com/b/k" }] } }))).to.contain("has both file and s3Url");
-            expect(problems(base({ detection: { threatIntelSets: [{ name: "x", s3Url: "s3://b/k" }] } }))).to.contain("https://s3.amazonaws.com/<bucket>/<key>");
+            expect(problems(base({ detection: { threatIntelSets: [{ name: "x", s3Url: "ftp://b/k" }] } }))).to.contain("a location GuardDuty reads");
         });
 
         it("rejects an unknown threat list format", () => {

@@ -8,6 +8,8 @@ import { testProvider } from "./support/providers";
 import { DetectionBaseline, DetectionBaselineArgs, laterResources } from "../components/detection/detectionBaseline";
 import { SecureBucket } from "../components/shared/secureBucket";
 import { threatListLocation, validateDetectionArgs } from "../components/detection/detectionPlan";
+import { managedServices } from "../model/services";
+import { isThreatListUrl } from "../model/threatListLocation";
 
 const SEC = "111111111111";
 const MGMT = "333333333333";
@@ -29,6 +31,13 @@ const T = {
     aggregator: "aws:securityhub/findingAggregator:FindingAggregator",
     hubAdmin: "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount",
     hubOrg: "aws:securityhub/organizationConfiguration:OrganizationConfiguration",
+    hubPolicy: "aws:securityhub/configurationPolicy:ConfigurationPolicy",
+    hubAssociation: "aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation",
+    hubMember: "aws:securityhub/member:Member",
+    gdMember: "aws:guardduty/member:Member",
+    gdMemberFeature: "aws:guardduty/memberDetectorFeature:MemberDetectorFeature",
+    detectiveMember: "aws:detective/member:Member",
+    export: "aws:guardduty/publishingDestination:PublishingDestination",
     recorder: "aws:cfg/recorder:Recorder",
     channel: "aws:cfg/deliveryChannel:DeliveryChannel",
     recorderStatus: "aws:cfg/recorderStatus:RecorderStatus",
@@ -43,18 +52,31 @@ before(() => {
 });
 after(() => fs.rmSync(listDir, { recursive: true, force: true }));
 
+const SLR = `arn:aws:iam::${SEC}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
+const DELIVERY = { bucketName: "archive-bucket", kmsKeyArn: "arn:aws:kms:ap-northeast-2:999999999999:key/archive", roleArn: SLR };
+const ORG = {
+    accounts: [
+        { accountId: MGMT, email: "mgmt@example.com", kind: "management" as const, services: managedServices() },
+        { accountId: WORK, email: "work@example.com", kind: "workload" as const, services: managedServices() },
+    ],
+    securityHubPolicyTargets: ["r-ab12"],
+};
+
 function args(over: Partial<DetectionBaselineArgs> = {}): DetectionBaselineArgs {
     return {
         accountId: SEC, region: "ap-northeast-2", mode: "standalone", homeRegion: "ap-northeast-2",
+        services: managedServices(),
         protections: {
             s3DataEvents: true, eksAuditLogs: true, ebsMalwareProtection: true, rdsLoginEvents: true, lambdaNetworkLogs: true,
-            runtimeMonitoring: false, eksRuntimeMonitoring: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
+            runtimeMonitoring: false, eksRuntimeMonitoring: false, aiProtection: false, aiAnalyst: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
         },
         trustedIpLists: [{ name: "office", format: "TXT", file: "office.txt" }],
-        threatIntelSets: [{ name: "vendor feed", format: "STIX", s3Url: "https://s3.amazonaws.com/intel-bucket/feeds/stix.xml" }],
+        threatIntelSets: [{ name: "vendor feed", format: "STIX", s3Url: "https://s3.us-east-1.amazonaws.com/intel-bucket/feeds/stix.xml" }],
         detective: true,
         securityHub: { enabled: true, standards: ["fsbp", "cis-3.0"] },
         awsConfig: { enabled: true, includeGlobalResourceTypes: true },
+        configDelivery: DELIVERY,
+        organization: ORG,
         baseDir: listDir,
         ...over,
     };
@@ -77,12 +99,13 @@ const byName = (rs: MockedResource[], name: string) => rs.find(r => r.name === n
 const policyOf = (r: MockedResource) => JSON.parse(r.inputs.policy);
 
 describe("DetectionBaseline per mode", () => {
-    it("standalone: own enabled detector at FIFTEEN_MINUTES, features, lists, graph, hub, aggregator, recorder — no organization resources", async () => {
+    it("standalone: own enabled detector at FIFTEEN_MINUTES, features, lists, graph, hub with standards, aggregator, recorder — no organization resources", async () => {
         const rs = await plan("dev-sec-apne2", args());
         expect(one(rs, T.detector).inputs).to.include({ enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" });
-        expect(ofType(rs, T.feature)).to.have.length(7);
+        expect(ofType(rs, T.feature)).to.have.length(9);
         for (const t of [T.ipSet, T.threatIntel, T.graph, T.hub, T.aggregator, T.recorder, T.channel, T.recorderStatus]) one(rs, t);
-        for (const t of [T.orgConfig, T.orgFeature, T.gdAdmin, T.detectiveAdmin, T.detectiveOrg, T.hubAdmin, T.hubOrg]) {
+        expect(ofType(rs, T.standard)).to.have.length(2);
+        for (const t of [T.orgConfig, T.orgFeature, T.gdAdmin, T.detectiveAdmin, T.detectiveOrg, T.hubAdmin, T.hubOrg, T.hubPolicy, T.gdMember, T.detectiveMember]) {
             expect(ofType(rs, t), t).to.be.empty;
         }
     });
@@ -90,7 +113,7 @@ describe("DetectionBaseline per mode", () => {
     it("puts every AWS resource through the baseline's provider, named after the baseline", async () => {
         const rs = await plan("dev-work-use1", args({ accountId: WORK, region: "us-east-1" }));
         const custom = rs.filter(r => r.type.startsWith("aws:"));
-        expect(custom.length).to.be.greaterThan(30);
+        expect(custom.length).to.be.greaterThan(20);
         for (const r of custom) {
             expect(r.provider, `${r.type} ${r.name}`).to.include({ account: WORK });
             if (!r.type.startsWith("aws:iam/")) expect(r.region, `${r.type} ${r.name}`).to.equal("us-east-1");
@@ -98,7 +121,7 @@ describe("DetectionBaseline per mode", () => {
         }
     });
 
-    it("management: delegates GuardDuty, Detective and Security Hub to the admin; own detector without features, no lists or org config", async () => {
+    it("management: delegates GuardDuty, Detective and Security Hub to the admin; own detector and hub without features or standards (the admin sets them)", async () => {
         const rs = await plan("prod-mgmt-apne2", args({ accountId: MGMT, mode: "management", adminAccountId: SEC }));
         expect(one(rs, T.gdAdmin).inputs).to.deep.include({ adminAccountId: SEC });
         expect(one(rs, T.detectiveAdmin).inputs).to.deep.include({ accountId: SEC });
@@ -108,7 +131,7 @@ describe("DetectionBaseline per mode", () => {
             expect(r.region).to.equal("ap-northeast-2");
         }
         expect(one(rs, T.detector).inputs).to.include({ enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" });
-        for (const t of [T.feature, T.orgConfig, T.orgFeature, T.ipSet, T.threatIntel, T.graph, T.aggregator, T.hubOrg]) {
+        for (const t of [T.feature, T.orgConfig, T.orgFeature, T.ipSet, T.threatIntel, T.graph, T.aggregator, T.hubOrg, T.standard, T.export]) {
             expect(ofType(rs, t), t).to.be.empty;
         }
         one(rs, T.hub);
@@ -121,41 +144,63 @@ describe("DetectionBaseline per mode", () => {
         one(rs, T.gdAdmin);
     });
 
-    it("admin: own detector and features, organization auto-enabling ALL members and each plan, lists, Detective and Security Hub org config", async () => {
+    it("admin (home region): auto-enable ALL with each plan, the management account as a GuardDuty and Security Hub member with its plans, Detective members for existing accounts, Security Hub central configuration", async () => {
         const rs = await plan("prod-sec-apne2", args({ mode: "admin" }));
         one(rs, T.detector);
-        expect(ofType(rs, T.feature)).to.have.length(7);
+        expect(ofType(rs, T.feature)).to.have.length(9);
         expect(one(rs, T.orgConfig).inputs).to.include({ autoEnableOrganizationMembers: "ALL" });
         const orgFeatures = Object.fromEntries(ofType(rs, T.orgFeature).map(r => [r.inputs.name, r.inputs.autoEnable]));
         expect(orgFeatures).to.deep.equal({
             S3_DATA_EVENTS: "ALL", EKS_AUDIT_LOGS: "ALL", EBS_MALWARE_PROTECTION: "ALL", RDS_LOGIN_EVENTS: "ALL",
-            LAMBDA_NETWORK_LOGS: "ALL", RUNTIME_MONITORING: "NONE", EKS_RUNTIME_MONITORING: "NONE",
+            LAMBDA_NETWORK_LOGS: "ALL", AI_PROTECTION: "NONE", AI_ANALYST: "NONE", RUNTIME_MONITORING: "NONE", EKS_RUNTIME_MONITORING: "NONE",
         });
+        // The management account: never auto-enabled, so enrolled and configured explicitly.
+        expect(one(rs, T.gdMember).inputs).to.include({ accountId: MGMT, email: "mgmt@example.com", invite: false });
+        const memberFeatures = Object.fromEntries(ofType(rs, T.gdMemberFeature).map(r => [r.inputs.name, r.inputs.status]));
+        expect(memberFeatures).to.deep.equal({
+            S3_DATA_EVENTS: "ENABLED", EKS_AUDIT_LOGS: "ENABLED", EBS_MALWARE_PROTECTION: "ENABLED", RDS_LOGIN_EVENTS: "ENABLED",
+            LAMBDA_NETWORK_LOGS: "ENABLED", RUNTIME_MONITORING: "DISABLED", EKS_RUNTIME_MONITORING: "DISABLED",
+        });
+        for (const f of ofType(rs, T.gdMemberFeature)) expect(f.inputs.accountId).to.equal(MGMT);
+        expect(one(rs, T.hubMember).inputs).to.include({ accountId: MGMT, invite: false });
+        // Detective: existing accounts are members now; autoEnable covers the ones that join later.
         one(rs, T.graph);
         expect(one(rs, T.detectiveOrg).inputs).to.include({ autoEnable: true });
-        expect(one(rs, T.hubOrg).inputs).to.deep.include({ autoEnable: true, autoEnableStandards: "NONE", organizationConfiguration: { configurationType: "LOCAL" } });
+        expect(ofType(rs, T.detectiveMember).map(m => [m.inputs.accountId, m.inputs.emailAddress])).to.have.deep.members([[MGMT, "mgmt@example.com"], [WORK, "work@example.com"]]);
+        // Security Hub central configuration: CENTRAL, a policy with the standards, associated with the root.
+        expect(one(rs, T.hubOrg).inputs).to.deep.include({ autoEnable: false, autoEnableStandards: "NONE", organizationConfiguration: { configurationType: "CENTRAL" } });
+        expect(one(rs, T.hubPolicy).inputs.configurationPolicy).to.deep.include({
+            serviceEnabled: true,
+            enabledStandardArns: [
+                "arn:aws:securityhub:ap-northeast-2::standards/aws-foundational-security-best-practices/v/1.0.0",
+                "arn:aws:securityhub:ap-northeast-2::standards/cis-aws-foundations-benchmark/v/3.0.0",
+            ],
+        });
+        const association = one(rs, T.hubAssociation);
+        expect(association.inputs.targetId).to.equal("r-ab12");
+        expect(association.propertyDependencies.policyId).to.deep.equal([one(rs, T.hubPolicy).urn]);
+        // The prerequisites: a finding aggregator, and the organization configuration waits for it.
         expect(one(rs, T.aggregator).inputs).to.include({ linkingMode: "ALL_REGIONS" });
+        expect(one(rs, T.hubOrg).dependsOn).to.include(one(rs, T.aggregator).urn);
+        expect(ofType(rs, T.standard), "the policy carries the standards").to.be.empty;
         one(rs, T.ipSet);
         one(rs, T.threatIntel);
         expect(ofType(rs, T.gdAdmin)).to.be.empty;
     });
 
-    it("admin outside the home region: organization config but no finding aggregator", async () => {
+    it("admin outside the home region: GuardDuty organization and members, but central configuration and the aggregator only in the home region", async () => {
         const rs = await plan("prod-sec-use1", args({ mode: "admin", region: "us-east-1" }));
         one(rs, T.orgConfig);
-        one(rs, T.hubOrg);
-        expect(ofType(rs, T.aggregator)).to.be.empty;
+        one(rs, T.gdMember);
+        one(rs, T.hubMember);
+        for (const t of [T.hubOrg, T.hubPolicy, T.hubAssociation, T.aggregator]) expect(ofType(rs, t), t).to.be.empty;
     });
 
-    it("member: NO detector, features, lists or graph (AWS creates the detector) — only Security Hub standards and Config", async () => {
+    it("member: NO detector, hub, standards, lists or graph (auto-enable and central configuration cover it) — only Config", async () => {
         const rs = await plan("prod-work-apne2", args({ accountId: WORK, mode: "member" }));
-        for (const t of [T.detector, T.feature, T.orgConfig, T.ipSet, T.threatIntel, T.object, T.graph, T.aggregator, T.hubOrg, T.gdAdmin]) {
+        for (const t of [T.detector, T.feature, T.orgConfig, T.ipSet, T.threatIntel, T.object, T.graph, T.aggregator, T.hub, T.standard, T.hubOrg, T.gdAdmin, T.export]) {
             expect(ofType(rs, t), t).to.be.empty;
         }
-        expect(ofType(rs, T.standard).map(r => r.inputs.standardsArn)).to.have.members([
-            "arn:aws:securityhub:ap-northeast-2::standards/aws-foundational-security-best-practices/v/1.0.0",
-            "arn:aws:securityhub:ap-northeast-2::standards/cis-aws-foundations-benchmark/v/3.0.0",
-        ]);
         one(rs, T.recorder);
     });
 
@@ -176,12 +221,14 @@ describe("DetectionBaseline per mode", () => {
         }, { requireExplicitProviders: true });
         // A resource registers only once everything it depends on has registered, so order shows the wiring.
         const at = (n: string) => rs.findIndex(r => r.name === n);
-        expect(at("prod-mgmt-apne2-guardduty-admin")).to.be.greaterThan(at("prod-sec-apne2-detector"));
+        expect(at("prod-mgmt-apne2-guardduty-admin")).to.be.greaterThan(Math.max(at("prod-sec-apne2-detector"), at("prod-mgmt-apne2-detector")));
         expect(at("prod-mgmt-apne2-detective-admin")).to.be.greaterThan(at("prod-sec-apne2-graph"));
         expect(at("prod-mgmt-apne2-securityhub-admin")).to.be.greaterThan(Math.max(at("prod-sec-apne2-hub"), at("prod-mgmt-apne2-hub")));
         expect(at("prod-sec-apne2-guardduty-org")).to.be.greaterThan(at("prod-mgmt-apne2-guardduty-admin"));
+        expect(at("prod-sec-apne2-guardduty-member-management")).to.be.greaterThan(at("prod-mgmt-apne2-guardduty-admin"));
         expect(at("prod-sec-apne2-detective-org")).to.be.greaterThan(at("prod-mgmt-apne2-detective-admin"));
         expect(at("prod-sec-apne2-securityhub-org")).to.be.greaterThan(at("prod-mgmt-apne2-securityhub-admin"));
+        expect(at("prod-sec-apne2-securityhub-member-management")).to.be.greaterThan(at("prod-mgmt-apne2-securityhub-admin"));
         expect(byName(rs, "prod-sec-apne2-guardduty-org").provider).to.include({ account: SEC });
         expect(mgmtSummary).to.deep.include({ mode: "management", delegatedAdmin: SEC, enabledFeatures: [], organizationAutoEnable: false });
         expect(adminSummary).to.deep.include({ mode: "admin", organizationAutoEnable: true, trustedIpLists: 1, threatIntelSets: 1 });
@@ -249,7 +296,7 @@ describe("DetectionBaseline GuardDuty features", () => {
     it("exposes the enabled feature names, the standard ARNs and the detector id", async () => {
         let baseline!: DetectionBaseline;
         await runMocked(() => {
-            baseline = new DetectionBaseline("f6", args({ region: "cn-north-1", homeRegion: "cn-north-1", trustedIpLists: [], threatIntelSets: [] }),
+            baseline = new DetectionBaseline("f6", args({ region: "cn-north-1", homeRegion: "cn-north-1", trustedIpLists: [], threatIntelSets: [], configDelivery: { ...DELIVERY, roleArn: SLR.replace("arn:aws:", "arn:aws-cn:") } }),
                 { provider: testProvider(SEC, "cn-north-1") });
         });
         expect(baseline.enabledFeatures).to.deep.equal(["S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "LAMBDA_NETWORK_LOGS"]);
@@ -263,21 +310,22 @@ describe("DetectionBaseline GuardDuty features", () => {
         expect(summary).to.deep.include({
             mode: "standalone", detectorId: id, enabledFeatures: baseline.enabledFeatures, organizationAutoEnable: false,
             trustedIpLists: 0, threatIntelSets: 0, securityHubStandards: baseline.standardsArns, findingAggregator: true,
-            configBucket: "f6-config-mock", configRecordsGlobalTypes: true,
+            configRecordsGlobalTypes: true, findingsExport: false,
+            services: { guardDuty: "manage", securityHub: "manage", config: "manage", detective: "manage" },
         });
     });
 });
 
 describe("DetectionBaseline trusted IP lists and threat intel sets", () => {
-    it("uploads a repository list to the private bucket and activates it from https://s3.amazonaws.com/<bucket>/<key>", async () => {
+    it("uploads a repository list to the private bucket and activates it from the bucket's regional endpoint", async () => {
         const rs = await plan("l1", args());
         const object = one(rs, T.object);
         expect(object.inputs.key).to.match(/^trusted-ip-lists\/office\/[0-9a-f]{12}\/office\.txt$/);
-        expect(ofType(rs, T.bucket).map(b => b.name)).to.have.members(["l1-threat-lists", "l1-config"]);
+        expect(ofType(rs, T.bucket).map(b => b.name)).to.have.members(["l1-threat-lists"]);
         expect(object.inputs.bucket).to.equal("l1-threat-lists-mock");
         expect(one(rs, T.ipSet).inputs).to.include({
             activate: true, format: "TXT", name: "office",
-            location: `https://s3.amazonaws.com/l1-threat-lists-mock/${object.inputs.key}`,
+            location: `https://s3-ap-northeast-2.amazonaws.com/l1-threat-lists-mock/${object.inputs.key}`,
         });
     });
 
@@ -292,10 +340,10 @@ describe("DetectionBaseline trusted IP lists and threat intel sets", () => {
     it("uses an S3 URL list as given, without uploading anything", async () => {
         const rs = await plan("l2", args({ trustedIpLists: [] }));
         expect(one(rs, T.threatIntel).inputs).to.include({
-            activate: true, format: "STIX", name: "vendor feed", location: "https://s3.amazonaws.com/intel-bucket/feeds/stix.xml",
+            activate: true, format: "STIX", name: "vendor feed", location: "https://s3.us-east-1.amazonaws.com/intel-bucket/feeds/stix.xml",
         });
         expect(ofType(rs, T.object)).to.be.empty;
-        expect(ofType(rs, T.bucket).map(b => b.name)).to.deep.equal(["l2-config"]);
+        expect(ofType(rs, T.bucket)).to.be.empty;
     });
 
     it("declares no lists in member or management mode, where the admin's lists apply", async () => {
@@ -307,51 +355,20 @@ describe("DetectionBaseline trusted IP lists and threat intel sets", () => {
     });
 });
 
-describe("DetectionBaseline AWS Config and bucket security", () => {
-    it("records all supported types, global types only when told, and enables the recorder", async () => {
+describe("DetectionBaseline AWS Config the way Security Hub's Config.1 checks it", () => {
+    it("records all supported types with the service-linked role, global types only when told, and enables the recorder", async () => {
         const home = await plan("c1", args());
-        expect(one(home, T.recorder).inputs.recordingGroup).to.deep.equal({ allSupported: true, includeGlobalResourceTypes: true });
+        expect(one(home, T.recorder).inputs).to.deep.include({ roleArn: SLR, recordingGroup: { allSupported: true, includeGlobalResourceTypes: true } });
         const other = await plan("c2", args({ region: "us-east-1", awsConfig: { enabled: true, includeGlobalResourceTypes: false } }));
         expect(one(other, T.recorder).inputs.recordingGroup).to.deep.equal({ allSupported: true, includeGlobalResourceTypes: false });
         expect(one(other, T.recorderStatus).inputs).to.deep.equal({ region: "us-east-1", isEnabled: true, name: "guardpost" });
-        expect(one(other, T.channel).inputs).to.include({ name: "guardpost", s3BucketName: "c2-config-mock" });
     });
 
-    it("gives the recorder a role Config alone can assume, with AWS_ConfigRole in the region's partition and write access to its bucket", async () => {
-        const rs = await plan("c3", args({ region: "cn-north-1", homeRegion: "cn-north-1", trustedIpLists: [], threatIntelSets: [] }));
-        const trust = JSON.parse(byName(rs, "c3-config-role").inputs.assumeRolePolicy);
-        expect(trust.Statement).to.deep.equal([{ Effect: "Allow", Principal: { Service: "config.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": SEC } } }]);
-        expect(byName(rs, "c3-config-managed").inputs.policyArn).to.equal("arn:aws-cn:iam::aws:policy/service-role/AWS_ConfigRole");
-        const delivery = policyOf(byName(rs, "c3-config-delivery")).Statement;
-        expect(delivery[1]).to.deep.include({ Action: "s3:PutObject", Resource: `arn:aws-cn:s3:::c3-config-mock/AWSLogs/${SEC}/Config/*` });
-        expect(one(rs, T.recorder).inputs.roleArn).to.equal("arn:aws-cn:iam::111111111111:role/guardpost/c3-config-role-mock");
-    });
-
-    it("delivers to a bucket that blocks all public access, is encrypted, versioned, owner-enforced and TLS-only", async () => {
-        const rs = await plan("c4", args());
-        expect(byName(rs, "c4-config-public-access").inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-        expect(byName(rs, "c4-config-sse").inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
-        expect(byName(rs, "c4-config-versioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
-        expect(byName(rs, "c4-config-ownership").inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
-        const statements = policyOf(byName(rs, "c4-config-policy")).Statement;
-        expect(statements[0]).to.deep.equal({
-            Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
-            Resource: ["arn:aws:s3:::c4-config-mock", "arn:aws:s3:::c4-config-mock/*"],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-        });
-    });
-
-    it("lets Config check the bucket and write bucket-owner objects, only for this account", async () => {
-        const rs = await plan("c5", args());
-        const bySid = Object.fromEntries(policyOf(byName(rs, "c5-config-policy")).Statement.map((s: any) => [s.Sid, s]));
-        const sourceAccount = { "aws:SourceAccount": SEC };
-        expect(bySid.AWSConfigBucketPermissionsCheck).to.deep.include({ Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::c5-config-mock", Principal: { Service: "config.amazonaws.com" }, Condition: { StringEquals: sourceAccount } });
-        expect(bySid.AWSConfigBucketExistenceCheck).to.deep.include({ Action: "s3:ListBucket", Condition: { StringEquals: sourceAccount } });
-        expect(bySid.AWSConfigBucketDelivery).to.deep.include({
-            Action: "s3:PutObject",
-            Resource: `arn:aws:s3:::c5-config-mock/AWSLogs/${SEC}/Config/*`,
-            Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", ...sourceAccount } },
-        });
+    it("delivers to the central archive with its KMS key, and declares no bucket or role of its own", async () => {
+        const rs = await plan("c3", args({ trustedIpLists: [], threatIntelSets: [] }));
+        expect(one(rs, T.channel).inputs).to.include({ name: "guardpost", s3BucketName: "archive-bucket", s3KmsKeyArn: DELIVERY.kmsKeyArn });
+        expect(ofType(rs, T.bucket)).to.be.empty;
+        expect(rs.filter(r => r.type.startsWith("aws:iam/"))).to.be.empty;
     });
 
     it("declares no Config or Security Hub resources when they are switched off", async () => {
@@ -379,12 +396,14 @@ describe("DetectionBaseline argument validation", () => {
         expect(attempt(args({ protections: { ...p, eksRuntimeMonitoring: true, agentManagement: { eks: true, ecsFargate: false, ec2: true } } }))).to.throw(/ecsFargate and .ec2 need protections.runtimeMonitoring/);
     });
 
-    it("enforces GuardDuty's list quotas, one source per list, existing files and https S3 URLs", () => {
+    it("enforces GuardDuty's list quotas, one source per list, existing files and the S3 locations GuardDuty reads", () => {
         const two = [{ name: "a", format: "TXT" as const, file: "office.txt" }, { name: "b", format: "TXT" as const, file: "office.txt" }];
         expect(attempt(args({ trustedIpLists: two }))).to.throw(/trustedIpLists: GuardDuty allows at most 1 per account and region, got 2/);
         expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT", file: "missing.txt" }] }))).to.throw(/threatIntelSets\[0\].file 'missing.txt' does not exist/);
         expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT" }] }))).to.throw(/give exactly one of file .* or s3Url/);
-        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT", s3Url: "s3://bucket/list.txt" }] }))).to.throw(/s3Url must be an https S3 object URL/);
+        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT", s3Url: "ftp://bucket/list.txt" }] }))).to.throw(/s3Url must be a location GuardDuty reads/);
+        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT", s3Url: "https://example.com/list.txt" }] }))).to.throw(/s3Url must be a location GuardDuty reads/);
+        expect(attempt(args({ threatIntelSets: [{ name: "x", format: "TXT", s3Url: "s3://bucket/list.txt" }] }))).to.not.throw();
         expect(attempt(args({ threatIntelSets: [{ name: "x", format: "CSV" as any, s3Url: "https://s3.amazonaws.com/b/k" }] }))).to.throw(/format must be one of TXT, STIX/);
     });
 
@@ -395,10 +414,12 @@ describe("DetectionBaseline argument validation", () => {
 });
 
 describe("threat list locations", () => {
-    it("uses the regional S3 endpoint where the partition has no global one", () => {
-        expect(threatListLocation("b", "k/l.txt", "us-east-1")).to.equal("https://s3.amazonaws.com/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "cn-north-1")).to.equal("https://s3.cn-north-1.amazonaws.com.cn/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "us-gov-west-1")).to.equal("https://s3.us-gov-west-1.amazonaws.com/b/k/l.txt");
+    it("points GuardDuty at the bucket's region in the documented regional form, in every partition, never the global endpoint", () => {
+        expect(threatListLocation("b", "k/l.txt", "us-east-1")).to.equal("https://s3-us-east-1.amazonaws.com/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "ap-east-1")).to.equal("https://s3-ap-east-1.amazonaws.com/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "cn-north-1")).to.equal("https://s3-cn-north-1.amazonaws.com.cn/b/k/l.txt");
+        expect(threatListLocation("b", "k/l.txt", "us-gov-west-1")).to.equal("https://s3-us-gov-west-1.amazonaws.com/b/k/l.txt");
+        for (const region of ["us-east-1", "ap-east-1", "cn-north-1", "us-gov-west-1"]) expect(isThreatListUrl(threatListLocation("lists-bucket", "k/l.txt", region)), region).to.equal(true);
     });
 });
 

@@ -3,17 +3,19 @@ import { MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
 import { DetectionBaseline, DetectionBaselineArgs, ProtectionSwitches } from "../components/detection/detectionBaseline";
 import { planFeatures } from "../components/detection/detectionPlan";
+import { managedServices } from "../model/services";
 
 const SEC = "111111111111";
 const OFF: ProtectionSwitches = {
     s3DataEvents: true, eksAuditLogs: true, ebsMalwareProtection: true, rdsLoginEvents: true, lambdaNetworkLogs: true,
-    runtimeMonitoring: false, eksRuntimeMonitoring: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
+    runtimeMonitoring: false, eksRuntimeMonitoring: false, aiProtection: false, aiAnalyst: false, agentManagement: { eks: false, ecsFargate: false, ec2: false },
 };
 
 function args(protections: ProtectionSwitches, over: Partial<DetectionBaselineArgs> = {}): DetectionBaselineArgs {
     return {
         accountId: SEC, region: "us-east-1", mode: "admin", homeRegion: "us-east-1", protections,
         detective: false, securityHub: { enabled: false, standards: [] }, awsConfig: { enabled: false, includeGlobalResourceTypes: false },
+        services: managedServices(), organization: { accounts: [], securityHubPolicyTargets: [] },
         ...over,
     };
 }

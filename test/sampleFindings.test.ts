@@ -3,7 +3,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { CreateSampleFindingsCommand, GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
 import {
-    EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseArgs, runSampleFindings, SampleTarget, selectTargets, targetsFromAccounts,
+    EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseArgs, REPRESENTATIVE_TYPES, runSampleFindings, SampleTarget, selectTargets, targetsFromAccounts, USAGE,
 } from "../scripts/sampleFindingsLib";
 
 const TARGETS: SampleTarget[] = targetsFromAccounts([
@@ -60,13 +60,33 @@ describe("sample findings command", () => {
             const client = c.thisValue as GuardDutyClient;
             return { region: await client.config.region(), key: (await client.config.credentials()).accessKeyId, input: c.args[0].input };
         }));
+        const handful = REPRESENTATIVE_TYPES.map(t => t.type);
         expect(created).to.deep.equal([
-            { region: "ap-northeast-2", key: "ASIA111111111111", input: { DetectorId: "d-abc123" } },
-            { region: "ap-northeast-2", key: "ASIA222222222222", input: { DetectorId: "d-abc123" } },
-            { region: "us-east-1", key: "ASIA222222222222", input: { DetectorId: "d-abc123" } },
+            { region: "ap-northeast-2", key: "ASIA111111111111", input: { DetectorId: "d-abc123", FindingTypes: handful } },
+            { region: "ap-northeast-2", key: "ASIA222222222222", input: { DetectorId: "d-abc123", FindingTypes: handful } },
+            { region: "us-east-1", key: "ASIA222222222222", input: { DetectorId: "d-abc123", FindingTypes: handful } },
         ]);
         expect(out.join("\n")).to.contain("3 succeeded, 0 failed");
         expect(out.join("\n") + err.join("\n")).to.not.match(/secret-never-logged|token-never-logged/);
+    });
+
+    it("by default asks for one finding per severity band, and says how to ask for more", async () => {
+        expect(REPRESENTATIVE_TYPES.map(t => t.band)).to.deep.equal(["Low", "Medium", "High", "Critical"]);
+        const code = await runSampleFindings(["--stack", "dev", "--account", "security"], deps());
+        expect(code, err.join("\n")).to.equal(EXIT_OK);
+        const calls = guardDuty.commandCalls(CreateSampleFindingsCommand);
+        expect(calls).to.have.length(1);
+        expect(calls[0].args[0].input.FindingTypes).to.deep.equal(["Policy:S3/BucketBlockPublicAccessDisabled", "Recon:EC2/Portscan", "CryptoCurrency:EC2/BitcoinTool.B!DNS", "AttackSequence:IAM/CompromisedCredentials"]);
+        expect(out[0]).to.contain("one per severity band").and.to.contain("--types T1,T2 for others, --all-types for every type");
+        expect(USAGE).to.contain("--all-types").and.to.contain("hundreds of alerts");
+    });
+
+    it("--all-types sends no FindingTypes, which GuardDuty reads as one of every type; it excludes --types", async () => {
+        const code = await runSampleFindings(["--stack", "dev", "--account", "security", "--all-types"], deps());
+        expect(code, err.join("\n")).to.equal(EXIT_OK);
+        expect(guardDuty.commandCalls(CreateSampleFindingsCommand)[0].args[0].input).to.deep.equal({ DetectorId: "d-abc123" });
+        expect(out[0]).to.contain("one of every finding type");
+        expect(() => parseArgs(["--stack", "dev", "--all-types", "--types", "Recon:EC2/Portscan"])).to.throw(/exclude each other/);
     });
 
     it("narrows to one account and region and passes the requested finding types", async () => {

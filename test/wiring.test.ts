@@ -17,11 +17,11 @@ const org = cfgOf({
     organization: true,
     accounts: [
         { name: "app", id: "333333333333", kind: "workload", regions: ["eu-west-1", "us-east-1"] },
-        { name: "security", id: "222222222222", kind: "security", regions: ["us-east-1"] },
-        { name: "mgmt", id: "111111111111", kind: "management", regions: ["us-east-1"] },
+        { name: "security", id: "222222222222", kind: "security", regions: ["us-east-1", "eu-west-1"] },
+        { name: "mgmt", id: "111111111111", kind: "management", regions: ["us-east-1", "eu-west-1"], email: "mgmt@example.com" },
     ],
     logs: { organizationTrail: true },
-    detection: { awsConfig: { globalResourcesRegion: "us-east-1" } },
+    detection: { awsConfig: { globalResourcesRegion: "us-east-1" }, securityHub: { policyTargets: ["r-ab12"] } },
 });
 const standalone = cfgOf({
     stage: "test",
@@ -35,7 +35,7 @@ const standalone = cfgOf({
 
 describe("wiring", () => {
     it("orders placements management → security → workloads, every account × region once", () => {
-        expect(deploymentOrder(org).map(p => `${p.account.name}/${p.region}`)).to.deep.equal(["mgmt/us-east-1", "security/us-east-1", "app/eu-west-1", "app/us-east-1"]);
+        expect(deploymentOrder(org).map(p => `${p.account.name}/${p.region}`)).to.deep.equal(["mgmt/us-east-1", "mgmt/eu-west-1", "security/us-east-1", "security/eu-west-1", "app/eu-west-1", "app/us-east-1"]);
     });
 
     it("gives each account its detection mode", () => {
@@ -46,7 +46,7 @@ describe("wiring", () => {
 
     it("puts the only trail in the management account with an organization trail", () => {
         const trails = deploymentOrder(org).map(p => `${p.account.name}/${p.region}:${trailFor(org, p.account, p.region)}`);
-        expect(trails).to.deep.equal(["mgmt/us-east-1:organization", "security/us-east-1:none", "app/eu-west-1:none", "app/us-east-1:none"]);
+        expect(trails).to.deep.equal(["mgmt/us-east-1:organization", "mgmt/eu-west-1:none", "security/us-east-1:none", "security/eu-west-1:none", "app/eu-west-1:none", "app/us-east-1:none"]);
     });
 
     it("gives every account one trail, in the trail region or its first region, unless it opts out", () => {

@@ -49,6 +49,14 @@ export interface AlertFanoutArgs {
     };
     /** Days to keep the Telegram function's logs; default 90. */
     logRetentionDays?: number;
+    /**
+     * Whether GuardDuty findings alert from this account × region (default true). In an organization only
+     * the delegated administrator's fanout does: GuardDuty publishes each member finding to the member's
+     * bus and to the administrator's, so a rule in both would alert twice. A fanout without finding rules
+     * keeps its topic, e-mail subscribers and key for the account's own pipeline alarms, and declares no
+     * rule, Telegram function or EventBridge dead-letter queue.
+     */
+    findingRules?: boolean;
 }
 
 /**
@@ -64,7 +72,8 @@ export class AlertFanout extends pulumi.ComponentResource {
     declare readonly functionName: pulumi.Output<string | undefined>;
     /** The Telegram function's on-failure queue; undefined without Telegram. */
     declare readonly failureQueueUrl: pulumi.Output<string | undefined>;
-    declare readonly eventsDeadLetterQueueUrl: pulumi.Output<string>;
+    /** The EventBridge dead-letter queue of the finding rules; undefined without finding rules. */
+    declare readonly eventsDeadLetterQueueUrl: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: AlertFanoutArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before super: invalid arguments must fail without registering a half-built component.
@@ -77,6 +86,7 @@ export class AlertFanout extends pulumi.ComponentResource {
         const quietMinutes = args.quietMinutes ?? DEFAULT_QUIET_MINUTES;
         const extraActions = args.failureAlarm?.extraActions ?? [];
         const parent = { parent: this };
+        const findingRules = args.findingRules ?? true;
 
         // From arguments, not invokes: the offline plan has no AWS to ask, and an invoke per component is
         // slow at scale.
@@ -100,6 +110,22 @@ export class AlertFanout extends pulumi.ComponentResource {
         }, parent);
         for (const email of args.emails) {
             new aws.sns.TopicSubscription(`${name}-email-${emailSlug(email)}`, { region, topic: topic.arn, protocol: "email", endpoint: email }, parent);
+        }
+
+        if (!findingRules) {
+            new aws.sns.TopicPolicy(`${name}-topic-policy`, {
+                region,
+                arn: topic.arn,
+                policy: topic.arn.apply(topicArn => JSON.stringify(alertTopicPolicy({ topicArn, ruleArns: [] }))),
+            }, parent);
+            this.topicArn = topic.arn;
+            this.ruleArn = pulumi.output(undefined);
+            this.emailRuleArns = pulumi.output([]);
+            this.functionName = pulumi.output(undefined);
+            this.failureQueueUrl = pulumi.output(undefined);
+            this.eventsDeadLetterQueueUrl = pulumi.output(undefined);
+            this.registerOutputs({ topicArn: this.topicArn });
+            return;
         }
 
         const eventsDlq = new aws.sqs.Queue(`${name}-events-dlq`, {

@@ -4,24 +4,28 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import {
-    configManagedPolicyArn, configBucketStatements, configRoleDeliveryStatements, configTrustPolicy, policyDocument,
-} from "./detectionPolicies";
-import {
     DetectionMode, enabledFeatureNames, planFeatures, ProtectionSwitches, slug, ThreatList, threatListKey,
     threatListLocation, validateDetectionArgs,
 } from "./detectionPlan";
 import { SecureBucket } from "../shared/secureBucket";
-import { partitionOf, resolveStandards } from "./securityHubStandards";
+import { resolveStandards } from "./securityHubStandards";
+import { importId } from "../../model/services";
+import { declareOrganization } from "./detectionOrganization";
+import { declareAggregator, declareConfig } from "./detectionConfig";
+import { malwareProtectionRolePolicy, malwareProtectionTrustPolicy } from "./malwareProtectionPolicies";
+import { partitionOf } from "../../model/partition";
 
 import type { DetectionBaselineArgs, LaterResources } from "./detectionArgs";
 
 export type { ThreatList, ProtectionSwitches, DetectionMode } from "./detectionPlan";
-export type { DetectionBaselineArgs, LaterResources } from "./detectionArgs";
+export type { DetectionBaselineArgs, LaterResources, OrganizationAccount, OrganizationAdminArgs, ConfigDelivery } from "./detectionArgs";
 
 /** What a baseline turned on, for the stack outputs. */
 export interface DetectionSummary {
     mode: DetectionMode;
     detectorId?: string;
+    /** How each service is treated here: managed, adopted (imported) or skipped. */
+    services: Record<"guardDuty" | "securityHub" | "config" | "detective", string>;
     enabledFeatures: string[];
     /** Management mode: the account administration is delegated to. */
     delegatedAdmin?: string;
@@ -31,8 +35,8 @@ export interface DetectionSummary {
     detectiveGraphArn?: string;
     securityHubStandards: string[];
     findingAggregator: boolean;
-    configBucket?: string;
     configRecordsGlobalTypes?: boolean;
+    findingsExport: boolean;
 }
 
 /** A promise of resources to resolve once they are declared, to order resources across two components. */
@@ -49,8 +53,9 @@ function combine(local: pulumi.Resource[], later?: LaterResources): pulumi.Input
 
 /**
  * Threat detection for one account × region: GuardDuty with a switch per protection plan, organization
- * delegation and auto-enable, trusted IP and threat lists, Detective, Security Hub with standards, and an
- * AWS Config recorder delivering to a locked-down bucket.
+ * delegation and enrollment, trusted IP and threat lists, Detective, Security Hub (standalone standards or
+ * organization central configuration), AWS Config delivering to the central archive, findings export. Each
+ * service is managed, adopted (imported with the ids from config) or skipped, per account.
  */
 export class DetectionBaseline extends pulumi.ComponentResource {
     declare readonly mode: DetectionMode;
@@ -58,9 +63,9 @@ export class DetectionBaseline extends pulumi.ComponentResource {
     declare readonly detectorId: pulumi.Output<string> | undefined;
     /** GuardDuty features switched on for this detector (and, in admin mode, for the organization). */
     declare readonly enabledFeatures: string[];
+    /** Standards this account subscribes itself (standalone); in an organization the policy carries them. */
     declare readonly standardsArns: string[];
     declare readonly graphArn: pulumi.Output<string> | undefined;
-    declare readonly configBucketName: pulumi.Output<string> | undefined;
     /** The finding aggregator's ARN (its id), in homeRegion of the admin or standalone account. */
     declare readonly findingAggregatorId: pulumi.Output<string> | undefined;
     /** This account's own enablement (detector, graph, hub): management delegations wait for these. */
@@ -77,46 +82,55 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         const region = args.region;
         const tags = args.tags;
         const mode = args.mode;
+        const services = args.services;
         const enablement: pulumi.Resource[] = [];
         const delegations: pulumi.Resource[] = [];
         const ownsLists = mode === "admin" || mode === "standalone";
+        const adopt = (plan: { mode: string }, id: string | undefined) => importId(plan.mode as "manage" | "adopt" | "skip", id);
 
-        // GuardDuty.
+        // GuardDuty. Members get theirs from the admin's auto-enable; everyone else declares (or adopts) one.
         let detector: aws.guardduty.Detector | undefined;
         let enabledFeatures: string[] = [];
         const frequency = args.findingPublishingFrequency ?? "FIFTEEN_MINUTES";
-        if (mode === "management") {
-            // The management account only joins the GuardDuty organization once it has a detector, and
-            // AWS does not create one for it. As a member its features come from the admin's organization
-            // configuration, and its frequency from the admin's — the same configured value, so no drift.
-            detector = new aws.guardduty.Detector(`${name}-detector`, { region, enable: true, findingPublishingFrequency: frequency, tags }, child);
-        } else if (mode !== "member") {
-            detector = new aws.guardduty.Detector(`${name}-detector`, { region, enable: true, findingPublishingFrequency: frequency, tags }, child);
-            enabledFeatures = this.declareFeatures(name, region, detector, args.protections);
-            enablement.push(detector);
+        if (mode !== "member" && services.guardDuty.mode !== "skip") {
+            detector = new aws.guardduty.Detector(`${name}-detector`, { region, enable: true, findingPublishingFrequency: frequency, tags }, {
+                parent: this, import: adopt(services.guardDuty, services.guardDuty.detectorIds[region]),
+            });
+            if (mode === "management") {
+                // As a member, the management account's plans are set by the admin (MemberDetectorFeature).
+            } else {
+                enabledFeatures = this.declareFeatures(name, region, detector, args.protections);
+                enablement.push(detector);
+            }
         }
 
         let graph: aws.detective.Graph | undefined;
-        if (args.detective && ownsLists) {
-            graph = new aws.detective.Graph(`${name}-graph`, { region, tags }, { parent: this, dependsOn: detector ? [detector] : [] });
+        if (args.detective && ownsLists && services.detective.mode !== "skip") {
+            graph = new aws.detective.Graph(`${name}-graph`, { region, tags }, {
+                parent: this, dependsOn: detector ? [detector] : [], import: adopt(services.detective, services.detective.graphArns[region]),
+            });
             enablement.push(graph);
         }
 
+        // Security Hub. Standalone accounts subscribe their standards; in an organization the admin's
+        // central configuration policy carries them to every account, and members declare no hub at all.
         let hub: aws.securityhub.Account | undefined;
         let standardsArns: string[] = [];
         let aggregator: aws.securityhub.FindingAggregator | undefined;
-        if (args.securityHub.enabled) {
+        if (args.securityHub.enabled && mode !== "member" && services.securityHub.mode !== "skip") {
             hub = new aws.securityhub.Account(`${name}-hub`, {
                 region,
-                // Standards are subscribed explicitly below; defaults would add CIS 1.2 behind our back.
+                // Defaults would add standards behind our back; they are chosen explicitly.
                 enableDefaultStandards: false,
                 autoEnableControls: true,
-            }, child);
-            if (mode !== "member") enablement.push(hub);
-            standardsArns = resolveStandards(args.securityHub.standards, args.region).map(({ shortName, arn }) => {
-                new aws.securityhub.StandardsSubscription(`${name}-standard-${slug(shortName)}`, { region, standardsArn: arn }, { parent: this, dependsOn: [hub!] });
-                return arn;
-            });
+            }, { parent: this, import: adopt(services.securityHub, args.accountId) });
+            enablement.push(hub);
+            if (mode === "standalone") {
+                standardsArns = resolveStandards(args.securityHub.standards, args.region).map(({ shortName, arn }) => {
+                    new aws.securityhub.StandardsSubscription(`${name}-standard-${slug(shortName)}`, { region, standardsArn: arn }, { parent: this, dependsOn: [hub!] });
+                    return arn;
+                });
+            }
             if (ownsLists && args.region === args.homeRegion) {
                 aggregator = new aws.securityhub.FindingAggregator(`${name}-finding-aggregator`, { region, linkingMode: "ALL_REGIONS" }, { parent: this, dependsOn: [hub] });
             }
@@ -125,28 +139,75 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         if (mode === "management") {
             const adminAccountId = args.adminAccountId!;
             const wait = (own: pulumi.Resource[]) => ({ parent: this, dependsOn: combine(own, args.delegationDependsOn) });
-            delegations.push(new aws.guardduty.OrganizationAdminAccount(`${name}-guardduty-admin`, { region, adminAccountId }, wait([])));
+            delegations.push(new aws.guardduty.OrganizationAdminAccount(`${name}-guardduty-admin`, { region, adminAccountId }, wait(detector ? [detector] : [])));
             if (args.detective) {
                 delegations.push(new aws.detective.OrganizationAdminAccount(`${name}-detective-admin`, { region, accountId: adminAccountId }, wait([])));
             }
-            if (hub) {
-                // AWS never enables Security Hub in the management account for it, and the admin can only
-                // add it as a member once it is on: enable it here before delegating.
-                delegations.push(new aws.securityhub.OrganizationAdminAccount(`${name}-securityhub-admin`, { region, adminAccountId }, wait([hub])));
+            if (args.securityHub.enabled) {
+                // AWS never enables Security Hub in the management account, and the admin can add it as a
+                // member only once it is on: the hub above comes first.
+                delegations.push(new aws.securityhub.OrganizationAdminAccount(`${name}-securityhub-admin`, { region, adminAccountId }, wait(hub ? [hub] : [])));
             }
         }
 
         if (mode === "admin") {
-            this.declareOrganization(name, args, detector!, graph, hub);
+            const after = (own: pulumi.Resource[]) => ({ parent: this, dependsOn: combine(own, args.organizationDependsOn) });
+            declareOrganization(this, name, args, { detector, graph, hub, aggregator }, after);
         }
 
         if (ownsLists && detector) {
             this.declareThreatLists(name, args, detector);
         }
 
-        let configBucket: SecureBucket | undefined;
-        if (args.awsConfig.enabled) {
-            configBucket = this.declareConfig(name, args);
+        // Findings export: the admin's carries every member's findings, so members and the management
+        // account export nothing themselves.
+        const exports = ownsLists && detector !== undefined && args.findingsExport !== undefined;
+        if (exports) {
+            new aws.guardduty.PublishingDestination(`${name}-findings-export`, {
+                region,
+                detectorId: detector!.id,
+                destinationArn: args.findingsExport!.bucketArn,
+                kmsKeyArn: args.findingsExport!.kmsKeyArn,
+                destinationType: "S3",
+            }, { parent: this, dependsOn: combine([detector!], args.findingsExport!.dependsOn) });
+        }
+
+        if (args.protections.malwareProtectionS3) {
+            for (const bucket of args.malwareProtectionS3Buckets ?? []) {
+                const id = `${name}-malware-s3-${slug(bucket)}`;
+                const role = new aws.iam.Role(`${id}-role`, {
+                    path: GUARDPOST_ROLE_PATH,
+                    assumeRolePolicy: JSON.stringify(malwareProtectionTrustPolicy(args.accountId)),
+                    description: `GuardDuty Malware Protection for S3: scans and tags s3://${bucket}`,
+                    tags,
+                }, child);
+                const policy = new aws.iam.RolePolicy(`${id}-policy`, {
+                    role: role.name,
+                    policy: JSON.stringify(malwareProtectionRolePolicy({ partition: partitionOf(region), region, accountId: args.accountId, bucket })),
+                }, child);
+                new aws.guardduty.MalwareProtectionPlan(id, {
+                    region,
+                    role: role.arn,
+                    protectedResource: { s3Bucket: { bucketName: bucket } },
+                    actions: [{ taggings: [{ status: "ENABLED" }] }],
+                    tags,
+                }, { parent: this, dependsOn: [policy] });
+            }
+        }
+
+        if (args.awsConfig.enabled && services.config.mode !== "skip") {
+            declareConfig(this, name, args);
+        }
+        if (args.awsConfig.enabled && args.configAggregator) {
+            declareAggregator(this, name, args);
+        }
+        if (args.awsConfig.enabled && args.configAggregatorAuthorization) {
+            new aws.cfg.AggregateAuthorization(`${name}-config-aggregate-authorization`, {
+                region,
+                accountId: args.configAggregatorAuthorization.accountId,
+                authorizedAwsRegion: args.configAggregatorAuthorization.region,
+                tags,
+            }, child);
         }
 
         this.mode = mode;
@@ -154,14 +215,20 @@ export class DetectionBaseline extends pulumi.ComponentResource {
         this.enabledFeatures = enabledFeatures;
         this.standardsArns = standardsArns;
         this.graphArn = graph?.graphArn;
-        this.configBucketName = configBucket?.name;
         this.findingAggregatorId = aggregator?.id;
         this.enablement = enablement;
         this.delegations = delegations;
         const lists = ownsLists && detector;
-        this.summary = pulumi.all([detector?.id, graph?.graphArn, configBucket?.name]).apply(([detectorId, graphArn, bucketName]) => ({
+        const serviceModes = {
+            guardDuty: mode === "member" ? "via-admin" : services.guardDuty.mode,
+            securityHub: !args.securityHub.enabled ? "off" : mode === "member" ? "via-admin" : services.securityHub.mode,
+            config: !args.awsConfig.enabled ? "off" : services.config.mode,
+            detective: !args.detective ? "off" : ownsLists ? services.detective.mode : "via-admin",
+        };
+        this.summary = pulumi.all([detector?.id, graph?.graphArn]).apply(([detectorId, graphArn]) => ({
             mode,
             ...(detectorId ? { detectorId } : {}),
+            services: serviceModes,
             enabledFeatures,
             ...(mode === "management" ? { delegatedAdmin: args.adminAccountId } : {}),
             organizationAutoEnable: mode === "admin",
@@ -170,7 +237,8 @@ export class DetectionBaseline extends pulumi.ComponentResource {
             ...(graphArn ? { detectiveGraphArn: graphArn } : {}),
             securityHubStandards: standardsArns,
             findingAggregator: aggregator !== undefined,
-            ...(bucketName ? { configBucket: bucketName, configRecordsGlobalTypes: args.awsConfig.includeGlobalResourceTypes } : {}),
+            ...(args.awsConfig.enabled && services.config.mode !== "skip" ? { configRecordsGlobalTypes: args.awsConfig.includeGlobalResourceTypes } : {}),
+            findingsExport: exports,
         }));
         this.registerOutputs({ summary: this.summary });
     }
@@ -190,41 +258,6 @@ export class DetectionBaseline extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [previous] });
         }
         return enabledFeatureNames(protections);
-    }
-
-    private declareOrganization(name: string, args: DetectionBaselineArgs, detector: aws.guardduty.Detector,
-        graph: aws.detective.Graph | undefined, hub: aws.securityhub.Account | undefined): void {
-        const region = args.region;
-        const after = (own: pulumi.Resource[]) => ({ parent: this, dependsOn: combine(own, args.organizationDependsOn) });
-        // The organization configuration covers members only; the admin's own features are declared above.
-        const orgConfig = new aws.guardduty.OrganizationConfiguration(`${name}-guardduty-org`, {
-            region,
-            detectorId: detector.id,
-            autoEnableOrganizationMembers: "ALL",
-        }, after([detector]));
-        let previous: pulumi.Resource = orgConfig;
-        for (const feature of planFeatures(args.protections)) {
-            previous = new aws.guardduty.OrganizationConfigurationFeature(`${name}-org-feature-${slug(feature.name)}`, {
-                region,
-                detectorId: detector.id,
-                name: feature.name,
-                autoEnable: feature.enabled ? "ALL" : "NONE",
-                additionalConfigurations: feature.additional.length === 0 ? undefined
-                    : feature.additional.map(a => ({ name: a.name, autoEnable: a.enabled ? "ALL" : "NONE" })),
-            }, { parent: this, dependsOn: [previous] });
-        }
-        if (graph) {
-            new aws.detective.OrganizationConfiguration(`${name}-detective-org`, { region, autoEnable: true, graphArn: graph.graphArn }, after([graph]));
-        }
-        if (hub) {
-            new aws.securityhub.OrganizationConfiguration(`${name}-securityhub-org`, {
-                region,
-                autoEnable: true,
-                // Members get the standards guardpost subscribes for them, not AWS's defaults.
-                autoEnableStandards: "NONE",
-                organizationConfiguration: { configurationType: "LOCAL" },
-            }, after([hub]));
-        }
     }
 
     private declareThreatLists(name: string, args: DetectionBaselineArgs, detector: aws.guardduty.Detector): void {
@@ -265,54 +298,5 @@ export class DetectionBaseline extends pulumi.ComponentResource {
                 detectorId: detector.id, name: list.name, format: list.format, location, activate: true, tags: args.tags,
             }, { parent: this, dependsOn: after });
         }
-    }
-
-    private declareConfig(name: string, args: DetectionBaselineArgs): SecureBucket {
-        const region = args.region;
-        const accountId = args.accountId;
-        const partition = partitionOf(args.region);
-        const bucket = new SecureBucket(`${name}-config`, {
-            region,
-            extraPolicyStatements: arn => configBucketStatements(arn, accountId),
-            tags: args.tags,
-        }, { parent: this });
-
-        // A role per account × region rather than the AWSServiceRoleForConfig service-linked role: the
-        // service-linked role is one per account, may already exist (Control Tower, a console visit) and
-        // would make one region's baseline own a resource every region uses.
-        const role = new aws.iam.Role(`${name}-config-role`, {
-            path: GUARDPOST_ROLE_PATH,
-            assumeRolePolicy: JSON.stringify(configTrustPolicy(accountId)),
-            description: `AWS Config recorder for guardpost in ${args.region}`,
-            tags: args.tags,
-        }, { parent: this });
-        const managed = new aws.iam.RolePolicyAttachment(`${name}-config-managed`, {
-            role: role.name,
-            policyArn: configManagedPolicyArn(partition),
-        }, { parent: this });
-        const delivery = new aws.iam.RolePolicy(`${name}-config-delivery`, {
-            role: role.name,
-            policy: bucket.arn.apply(arn => JSON.stringify(policyDocument(configRoleDeliveryStatements(arn, accountId)))),
-        }, { parent: this });
-
-        const recorder = new aws.cfg.Recorder(`${name}-config-recorder`, {
-            region,
-            name: "guardpost",
-            roleArn: role.arn,
-            recordingGroup: { allSupported: true, includeGlobalResourceTypes: args.awsConfig.includeGlobalResourceTypes },
-        }, { parent: this, dependsOn: [managed] });
-        // Config verifies it can write to the bucket when the channel is created.
-        const channel = new aws.cfg.DeliveryChannel(`${name}-config-channel`, {
-            region,
-            name: "guardpost",
-            s3BucketName: bucket.name,
-            snapshotDeliveryProperties: { deliveryFrequency: "TwentyFour_Hours" },
-        }, { parent: this, dependsOn: [recorder, bucket.policy, delivery] });
-        new aws.cfg.RecorderStatus(`${name}-config-status`, {
-            region,
-            name: recorder.name,
-            isEnabled: true,
-        }, { parent: this, dependsOn: [channel] });
-        return bucket;
     }
 }

@@ -7,6 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { partitionOf, resolveStandards } from "./securityHubStandards";
 import type { DetectionBaselineArgs } from "./detectionArgs";
+import { isThreatListUrl } from "../../model/threatListLocation";
+import { SERVICE_MODES } from "../../model/services";
 import {
     DETECTION_MODES, MAX_THREAT_INTEL_SETS, MAX_TRUSTED_IP_LISTS, ProtectionSwitches, PUBLISHING_FREQUENCIES, THREAT_LIST_FORMATS, ThreatList,
 } from "../../model/detection";
@@ -22,12 +24,22 @@ export interface FeaturePlan {
     additional: { name: string; enabled: boolean }[];
 }
 
-const SIMPLE_FEATURES: [string, keyof Omit<ProtectionSwitches, "agentManagement" | "runtimeMonitoring" | "eksRuntimeMonitoring">][] = [
+const SIMPLE_FEATURES: [string, keyof Omit<ProtectionSwitches, "agentManagement" | "runtimeMonitoring" | "eksRuntimeMonitoring" | "malwareProtectionS3">][] = [
     ["S3_DATA_EVENTS", "s3DataEvents"],
     ["EKS_AUDIT_LOGS", "eksAuditLogs"],
     ["EBS_MALWARE_PROTECTION", "ebsMalwareProtection"],
     ["RDS_LOGIN_EVENTS", "rdsLoginEvents"],
     ["LAMBDA_NETWORK_LOGS", "lambdaNetworkLogs"],
+    ["AI_PROTECTION", "aiProtection"],
+    ["AI_ANALYST", "aiAnalyst"],
+];
+
+/**
+ * The features `MemberDetectorFeature` accepts in @pulumi/aws 7.48 (its `name` docs list seven): what the
+ * administrator can set on the management account, which auto-enable never covers.
+ */
+export const MEMBER_FEATURES: readonly string[] = [
+    "S3_DATA_EVENTS", "EKS_AUDIT_LOGS", "EBS_MALWARE_PROTECTION", "RDS_LOGIN_EVENTS", "EKS_RUNTIME_MONITORING", "RUNTIME_MONITORING", "LAMBDA_NETWORK_LOGS",
 ];
 
 /**
@@ -81,16 +93,15 @@ export function threatListKey(kind: "trusted-ip-lists" | "threat-intel-sets", li
 }
 
 /**
- * The URL GuardDuty reads a list from. Path-style `https://s3.amazonaws.com/<bucket>/<key>` in the
- * commercial partition; the China and GovCloud partitions have no global S3 endpoint, so use the
- * regional one there.
+ * The URL GuardDuty reads a list from: the regional path-style form GuardDuty documents,
+ * `https://s3-<region>.amazonaws.com/<bucket>/<key>` ("Format of location URL",
+ * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-create-activate.html), never the global
+ * `s3.amazonaws.com`, which opt-in regions and the China and GovCloud partitions do not serve. See
+ * `model/threatListLocation.ts` for every form accepted in config.
  */
 export function threatListLocation(bucket: string, key: string, region: string): string {
-    switch (partitionOf(region)) {
-        case "aws-cn": return `https://s3.${region}.amazonaws.com.cn/${bucket}/${key}`;
-        case "aws-us-gov": return `https://s3.${region}.amazonaws.com/${bucket}/${key}`;
-        default: return `https://s3.amazonaws.com/${bucket}/${key}`;
-    }
+    const suffix = partitionOf(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+    return `https://s3-${region}.${suffix}/${bucket}/${key}`;
 }
 
 /** Validation reads the component's own args; the type is shared, so the two cannot drift. */
@@ -127,6 +138,7 @@ export function validateDetectionArgs(name: string, a: ValidatedArgs): void {
     }
     check(typeof a.awsConfig?.enabled === "boolean" && typeof a.awsConfig?.includeGlobalResourceTypes === "boolean",
         "awsConfig needs boolean enabled and includeGlobalResourceTypes");
+    validateServices(a, problems);
     if (problems.length > 0) {
         throw new Error(`DetectionBaseline ${name}: invalid arguments:\n  - ${problems.join("\n  - ")}`);
     }
@@ -174,8 +186,49 @@ function validateLists(field: string, lists: ThreatList[], max: number, baseDir:
             problems.push(`${at}: give exactly one of file (a path in the repository) or s3Url`);
         } else if (list.file !== undefined && !fs.existsSync(path.resolve(baseDir, list.file))) {
             problems.push(`${at}.file '${list.file}' does not exist (relative to ${baseDir})`);
-        } else if (list.s3Url !== undefined && !/^https:\/\/[^\s/]+\.amazonaws\.com(\.cn)?\/\S+$/.test(list.s3Url)) {
-            problems.push(`${at}.s3Url must be an https S3 object URL such as https://s3.amazonaws.com/my-bucket/list.txt, got '${list.s3Url}'`);
+        } else if (list.s3Url !== undefined && !isThreatListUrl(list.s3Url)) {
+            problems.push(`${at}.s3Url must be a location GuardDuty reads, such as s3://my-bucket/list.txt or https://s3.us-east-1.amazonaws.com/my-bucket/list.txt, got '${list.s3Url}'`);
         }
     });
+}
+
+/** The per-service plan: known modes, the ids `adopt` imports, and what each mode needs to be declared. */
+function validateServices(a: ValidatedArgs, problems: string[]): void {
+    const s = a.services;
+    if (!s || !s.guardDuty || !s.securityHub || !s.config || !s.detective) {
+        problems.push("services is required: {guardDuty, securityHub, config, detective}, each {mode: manage | adopt | skip} (model/services.ts managedServices())");
+        return;
+    }
+    for (const key of ["guardDuty", "securityHub", "config", "detective"] as const) {
+        if (!(SERVICE_MODES as readonly string[]).includes(s[key].mode)) problems.push(`services.${key}.mode must be one of ${SERVICE_MODES.join(", ")}, got '${s[key].mode}'`);
+    }
+    const declaresDetector = a.mode !== "member";
+    if (declaresDetector && s.guardDuty.mode === "adopt" && !/^[0-9a-f]{32}$/.test(s.guardDuty.detectorIds?.[a.region] ?? "")) {
+        problems.push(`services.guardDuty is adopt but detectorIds has no detector id for ${a.region}; give the existing one (aws guardduty list-detectors --region ${a.region})`);
+    }
+    if (a.detective && (a.mode === "admin" || a.mode === "standalone") && s.detective.mode === "adopt" && !s.detective.graphArns?.[a.region]) {
+        problems.push(`services.detective is adopt but graphArns has no graph for ${a.region}; give the existing one (aws detective list-graphs --region ${a.region})`);
+    }
+    if (a.mode === "admin" && (s.guardDuty.mode === "skip" || (a.securityHub?.enabled && s.securityHub.mode === "skip"))) {
+        problems.push("the delegated administrator cannot skip GuardDuty or Security Hub: it runs them for the organization");
+    }
+    if (a.awsConfig?.enabled && s.config.mode !== "skip" && !a.configDelivery) {
+        problems.push("configDelivery is required when AWS Config is enabled and not skipped: the archive bucket, its key and the service-linked role ARN");
+    }
+    if (a.mode === "admin") {
+        if (!a.organization) {
+            problems.push("organization is required in admin mode: the accounts to enroll and the Security Hub policy targets");
+        } else {
+            for (const acct of a.organization.accounts) {
+                const needsEmail = (acct.kind === "management" && acct.services.guardDuty.mode !== "skip")
+                    || (a.detective && acct.services.detective.mode !== "skip");
+                if (needsEmail && !/^[^\s@]+@[^\s@]+$/.test(acct.email ?? "")) {
+                    problems.push(`organization.accounts[${acct.accountId}].email is required: GuardDuty and Detective add members by their root e-mail address`);
+                }
+            }
+            if (a.securityHub?.enabled && a.region === a.homeRegion && a.organization.securityHubPolicyTargets.length === 0) {
+                problems.push("organization.securityHubPolicyTargets is empty: central configuration needs the root (r-…) or OUs (ou-…) to associate its policy with");
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@ export interface SecureBucketArgs {
      * Statements added to the bucket policy after the TLS-only deny. A function receives the bucket ARN,
      * for statements that must name the bucket itself.
      */
-    extraPolicyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]> | ((bucketArn: string) => PolicyStatement[]);
+    extraPolicyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]> | ((bucketArn: string) => pulumi.Input<PolicyStatement[]>);
     /** Tags for the bucket, on top of the provider's default tags. */
     tags?: Record<string, string>;
 }
