@@ -89,6 +89,7 @@ for (const { account, region } of placements) {
         retentionDays: cfg.logs.retentionDays,
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
         alarmTopicArn: alerting[account.name][region],
+        indexPeriod: cfg.siem.indexPeriod,
     }, { provider: providers.forAccount(account) });
     writerRoleArns.push(...pipeline.writerRoleArns);
     (logging[account.name] ??= {})[region] = pulumi.output(pipeline.enabledSources);

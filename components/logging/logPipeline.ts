@@ -57,6 +57,8 @@ export interface LogPipelineArgs {
     firehoseBuffering?: { intervalSeconds?: number; sizeMb?: number };
     /** SNS topic for the failure-queue and dead-letter alarms. */
     alarmTopicArn?: pulumi.Input<string>;
+    /** One SIEM index per log type per `month` (default) or `day` — the SIEM's `indexPeriod`. */
+    indexPeriod?: "month" | "day";
 }
 
 /**
@@ -159,6 +161,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const region = args.region;
         const partition = partitionOf(region);
         const retention = args.retentionDays ?? 90;
+        const indexPeriod = args.indexPeriod ?? "month";
         const logRetention = cloudWatchRetention(retention);
         const tags = { "guardpost:stage": stage, "guardpost:component": "log-pipeline" };
         const parent = { parent: this };
@@ -250,6 +253,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 environment: {
                     OPENSEARCH_ENDPOINT: pulumi.output(args.domainEndpoint).apply(clusterEndpoint),
                     INDEX_PREFIX: "cloudtrail",
+                    INDEX_PERIOD: indexPeriod,
                     DEAD_LETTER_BUCKET: deadLetters.name,
                     ...geoEnv,
                 },
@@ -281,6 +285,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const stream = (kind: string, streamName: string, transformArn?: pulumi.Input<string>) => {
             const s = new FirehoseStream(`${name}-${kind}`, {
                 kind, streamName, account, region, transformArn,
+                indexRotationPeriod: indexPeriod === "day" ? "OneDay" : "OneMonth",
                 domainArn: args.domainArn, domainEndpoint: args.domainEndpoint,
                 bucketArn: deadLetters.arn, keyArn: key.arn,
                 logRetentionDays: logRetention,

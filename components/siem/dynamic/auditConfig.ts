@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, send, withRetry } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
-export const AUDIT_CONFIG_PROVIDER_VERSION = "1";
+export const AUDIT_CONFIG_PROVIDER_VERSION = "2";
 
 export interface AuditConfigArgs extends ConnectionArgs {
     /**
@@ -63,9 +63,15 @@ export const auditConfigProvider: pulumi.dynamic.ResourceProvider = {
         await applyAudit(news, news.settings);
         return { outs: outputs(news) };
     },
+    async read(id: string, props: any) {
+        const conn = connectionOf(props);
+        const got = await withRetry(conn, "audit config", client => send(client, conn, { method: "GET", path: AUDIT }));
+        return { id, props: { ...props, settings: projectLike(got.body?.config ?? {}, props.settings) } };
+    },
     async delete(_id: string, props: any) {
         // The config itself cannot be deleted; switching audit logging off is what removing it means.
-        await applyAudit(props, { enabled: false });
+        const conn = connectionOf(props);
+        await withRetryUnlessGone(conn, "audit config", () => applyAudit(props, { enabled: false }));
     },
 };
 

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, reasonOf, send, withRetry } from "./opensearchClient";
+import { connectionOf, diffInputs, reasonOf, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
-export const INDEX_BOOTSTRAP_PROVIDER_VERSION = "1";
+export const INDEX_BOOTSTRAP_PROVIDER_VERSION = "2";
 
 /** Id of the marker document, so re-running never writes a second one. */
 export const BOOTSTRAP_DOC_ID = "guardpost-bootstrap";
@@ -59,11 +59,21 @@ export const indexBootstrapProvider: pulumi.dynamic.ResourceProvider = {
         const state = await bootstrap(news);
         return { outs: outputs(news, { index: state.seeded ? state.index : olds.index, seeded: state.seeded || olds.seeded }) };
     },
+    /** Still there: the index (ISM deletes it at its age) and, if we wrote it, the marker document. */
+    async read(id: string, props: any) {
+        const conn = connectionOf(props);
+        if (!props.index) return { id, props };
+        const got = await withRetry(conn, `bootstrap ${props.index}`, client => send(client, conn, { method: "HEAD", path: `/${encodeURIComponent(props.index)}` }, [404]));
+        if (got.statusCode === 404) return { id, props: { ...props, seeded: false } };
+        if (!props.seeded) return { id, props };
+        const doc = await withRetry(conn, `bootstrap ${props.index}`, client => send(client, conn, { method: "HEAD", path: `/${encodeURIComponent(props.index)}/_doc/${BOOTSTRAP_DOC_ID}` }, [404]));
+        return { id, props: { ...props, seeded: doc.statusCode !== 404 } };
+    },
     async delete(_id: string, props: any) {
         // Log indices belong to ISM retention, not to Pulumi; only the marker document is ours.
         if (!props.seeded) return;
         const conn = connectionOf(props);
-        await withRetry(conn, `bootstrap ${props.index}`, client =>
+        await withRetryUnlessGone(conn, `bootstrap ${props.index}`, client =>
             send(client, conn, { method: "DELETE", path: `/${encodeURIComponent(props.index)}/_doc/${BOOTSTRAP_DOC_ID}` }, [404]));
     },
 };

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, OpenSearchApiError, send, stableStringify, withRetry } from "./opensearchClient";
+import { connectionOf, diffInputs, OpenSearchApiError, send, stableStringify, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
-export const ROLE_MAPPING_PROVIDER_VERSION = "1";
+export const ROLE_MAPPING_PROVIDER_VERSION = "2";
 
 /**
  * How a mapping is managed — `PUT rolesmapping/<role>` replaces the whole mapping, so this is a choice:
@@ -122,13 +122,31 @@ export const roleMappingProvider: pulumi.dynamic.ResourceProvider = {
         const added = await mergeMapping(news, olds.added ?? [], news.backendRoles ?? []);
         return { outs: outputs(news, added) };
     },
-    async delete(_id: string, props: any) {
+    /**
+     * Owned: the mapping's backend roles as they are. Merged: only ours — those we added that are still
+     * there (someone removing one shows as drift and the next `pulumi up` adds it back); others' entries
+     * are not guardpost's business.
+     */
+    async read(id: string, props: any) {
+        const conn = connectionOf(props);
+        const got = await withRetry(conn, `role mapping ${props.role}`, client => send(client, conn, { method: "GET", path: mappingPath(props.role ?? id) }, [404]));
+        const entry = got.statusCode === 404 ? undefined : got.body?.[props.role ?? id];
+        const current: string[] = entry?.backend_roles ?? [];
         if (props.mode === "own") {
-            const conn = connectionOf(props);
-            await withRetry(conn, `role mapping ${props.role}`, client => send(client, conn, { method: "DELETE", path: mappingPath(props.role) }, [404], true));
+            if (!entry) return {};
+            return { id, props: { ...props, backendRoles: current, description: entry.description ?? props.description, added: current } };
+        }
+        const ours = (props.added ?? []).filter((r: string) => current.includes(r));
+        const present = (props.backendRoles ?? []).filter((r: string) => current.includes(r));
+        return { id, props: { ...props, backendRoles: present, added: ours } };
+    },
+    async delete(_id: string, props: any) {
+        const conn = connectionOf(props);
+        if (props.mode === "own") {
+            await withRetryUnlessGone(conn, `role mapping ${props.role}`, client => send(client, conn, { method: "DELETE", path: mappingPath(props.role) }, [404], true));
             return;
         }
-        await mergeMapping(props, props.added ?? [], []);
+        await withRetryUnlessGone(conn, `role mapping ${props.role}`, async () => { await mergeMapping(props, props.added ?? [], []); });
     },
 };
 
