@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { SiemDomain } from "../components/siem/siemDomain";
-import { dailyIndex } from "../components/siem/dynamic/indexBootstrap";
+import { monthlyIndex } from "../functions/cloudtrail-shipper/indexName";
 import { MockedResource, runMocked } from "../plan/engine";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 import { testProvider } from "./support/providers";
@@ -49,7 +49,7 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
         peer.requireAuth("sigv4", { credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
         const { resources } = await runMocked(() => {
             new SiemDomain("guardpost-siem", {
-                engineVersion: "OpenSearch_2.13", sizing: { instanceType: "t3.medium.search", instanceCount: 1, volumeSizeGiB: 20 },
+                engineVersion: "OpenSearch_2.13", sizing: { instanceType: "m6g.large.search", instanceCount: 1, volumeSizeGiB: 20 },
                 adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, retentionDays: 30,
                 accountId: "222222222222", region: "eu-west-1",
                 providerRetry: { initialDelayMs: 5, maxDelayMs: 10, timeoutSeconds: 5 },
@@ -92,11 +92,11 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
     });
 
     it("bootstraps today's CloudTrail index from its template, under the retention policy, and starts the detector", () => {
-        const today = dailyIndex("cloudtrail-", new Date());
+        const today = monthlyIndex("cloudtrail", new Date());
         expect(peer.index(today)!.template).to.equal("guardpost-cloudtrail");
         expect(peer.ism.managed.get(today)).to.equal("guardpost-log-retention");
         const [detector] = [...peer.detectors.values()];
-        expect(detector.doc.category_field).to.deep.equal(["userIdentity.arn"]);
+        expect(detector.doc.category_field).to.deep.equal(["principal"]);
         expect(detector.job!.enabled).to.equal(true);
         expect(peer.savedObjects.get("dashboard/guardpost-cloudtrail")!.references).to.have.length(4);
     });

@@ -18,8 +18,9 @@ const WRITERS = [
 
 const DEV_ARGS: SiemDomainArgs = {
     engineVersion: "OpenSearch_2.13",
-    sizing: { instanceType: "t3.medium.search", instanceCount: 1, volumeSizeGiB: 20 },
+    sizing: { instanceType: "m6g.large.search", instanceCount: 1, volumeSizeGiB: 20 },
     adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, accountId: ACCOUNT, region: "eu-west-1",
+    retentionDays: 30,
 };
 
 const PROD_ARGS: SiemDomainArgs = {
@@ -119,7 +120,7 @@ describe("SiemDomain", () => {
 
     it("sizes a dev stack small: one node, no masters, no zone awareness, gp3", () => {
         const d = dev.one("aws:opensearch/domain:Domain").inputs;
-        expect(d.clusterConfig).to.deep.equal({ instanceType: "t3.medium.search", instanceCount: 1, dedicatedMasterEnabled: false, zoneAwarenessEnabled: false });
+        expect(d.clusterConfig).to.deep.equal({ instanceType: "m6g.large.search", instanceCount: 1, dedicatedMasterEnabled: false, zoneAwarenessEnabled: false });
         expect(d.ebsOptions).to.deep.equal({ ebsEnabled: true, volumeType: "gp3", volumeSize: 20 });
     });
 
@@ -154,7 +155,8 @@ describe("SiemDomain", () => {
         expect(JSON.stringify(desired)).to.not.match(/all_access|indices:data\/read|indices:admin\/delete/);
         expect(dyn.filter(r => r.type.endsWith(":IndexTemplate")).map(r => r.inputs.name)).to.have.members(LOG_KINDS.map(k => `guardpost-${k}`));
         const ism = (d: typeof dev) => d.resources.find(r => r.type.endsWith(":IsmPolicy"))!.inputs.policy.states[0].transitions[0].conditions.min_index_age;
-        expect([ism(dev), ism(prod)]).to.deep.equal(["90d", "365d"]);
+        // Retention plus one month: a monthly index goes once its newest record is as old as the retention.
+        expect([ism(dev), ism(prod)]).to.deep.equal(["61d", "396d"]);
         expect(dyn.filter(r => r.type.endsWith(":DashboardsObject")).map(r => r.inputs.objectType)).to.have.members(
             [...LOG_KINDS.map(() => "index-pattern"), "visualization", "visualization", "visualization", "visualization", "dashboard"]);
         expect(dyn.find(r => r.type.endsWith(":AnomalyDetector"))!.inputs).to.include({ start: true });
@@ -199,7 +201,7 @@ describe("SiemDomain", () => {
         const fields = cloudtrailVisualizations().flatMap(v => JSON.parse(v.attributes.visState as string).aggs.map((a: any) => a.params.field)).filter(Boolean);
         const d = cloudtrailDetector() as any;
         fields.push(d.time_field, ...d.category_field, d.feature_attributes[0].aggregation_query.events.value_count.field);
-        expect(fields).to.have.members(["geo.location", "errorCode", "userIdentity.arn", "@timestamp", "userIdentity.arn", "eventName"]);
+        expect(fields).to.have.members(["geo.location", "errorCode", "userIdentity.arn", "@timestamp", "principal", "eventName"]);
         for (const f of fields) expect(["keyword", "geo_point", "date", "ip"], f).to.include(typeOf(f));
     });
 

@@ -142,17 +142,20 @@ export function cloudtrailDashboard(): SavedObject {
 export const DETECTOR_NAME = "guardpost-cloudtrail-callers";
 
 /**
- * Population analysis of CloudTrail callers: events per `userIdentity.arn` every 10 minutes, so one
- * principal suddenly far busier than its own history stands out. The 15-minute window delay covers
- * CloudTrail's delivery latency, so the detector does not read buckets that are still filling.
+ * Population analysis of CloudTrail callers: events per `principal` every 10 minutes, so one principal
+ * suddenly far busier than its own history stands out. `principal` is the role behind an assumed-role
+ * session (`userIdentity.sessionContext.sessionIssuer.arn`, falling back to `userIdentity.arn`), which the
+ * shipper adds (functions/cloudtrail-shipper/principal.ts): `userIdentity.arn` ends in the session name,
+ * so every Lambda, SSO or CI session would be a new entity with no history. The 15-minute window delay
+ * covers CloudTrail's delivery latency, so the detector does not read buckets that are still filling.
  */
 export function cloudtrailDetector(): { name: string; [k: string]: unknown } {
     return {
         name: DETECTOR_NAME,
-        description: "guardpost: unusual CloudTrail activity per principal (events per userIdentity.arn)",
+        description: "guardpost: unusual CloudTrail activity per principal (events per role or user, sessions folded into their role)",
         time_field: "@timestamp",
         indices: [indexPattern("cloudtrail")],
-        category_field: ["userIdentity.arn"],
+        category_field: ["principal"],
         feature_attributes: [{
             feature_name: "events",
             feature_enabled: true,

@@ -18,6 +18,7 @@ import {
     auditSettings, CLOUDTRAIL_BOOTSTRAP_DOCUMENT, indexTemplate, ISM_POLICY_ID, LOG_KINDS, retentionPolicy, TIME_FIELD, WRITER_ROLE, writerRole,
 } from "./siemTemplates";
 import { partitionOf } from "../../model/partition";
+import { sizingIssues, type IndexPeriod } from "../../model/siemSizing";
 
 export interface SiemDomainArgs {
     /** Domain name (3–28: lower-case letters, digits, '-'); default: the component name. */
@@ -26,8 +27,14 @@ export interface SiemDomainArgs {
     engineVersion: string;
     /** Data nodes, dedicated masters, zone awareness and gp3 storage (dev small, prod highly available). */
     sizing: SiemSizing;
-    /** Days an index lives before ISM deletes it. Default 90. */
+    /** Days every log record is kept at least (ISM deletes an index once its newest record is this old). Default 90. */
     retentionDays?: number;
+    /**
+     * How the log indices are cut: one per `period` (default `month`; the writers must use the same — LogPipeline's
+     * `indexPeriod`), with `primaryShards` (default 1) and `replicas` (default 0 on one data node, else 1). The
+     * steady-state shard count this gives must fit the data nodes (model/siemSizing.ts), or construction fails.
+     */
+    indices?: { period?: IndexPeriod; primaryShards?: number; replicas?: number };
     /** IAM role of the people who use Dashboards; mapped to all_access + security_manager (merged, not owned). */
     adminRoleArn: string;
     /**
@@ -54,6 +61,15 @@ export interface SiemDomainArgs {
 
 export const SIEM_DOMAIN_TYPE = "guardpost:siem:SiemDomain";
 
+/** The index layout with its defaults filled in: replicas follow the node count. */
+export function indexLayout(args: Pick<SiemDomainArgs, "indices" | "sizing">): { period: IndexPeriod; primaryShards: number; replicas: number } {
+    return {
+        period: args.indices?.period ?? "month",
+        primaryShards: args.indices?.primaryShards ?? 1,
+        replicas: args.indices?.replicas ?? (args.sizing.instanceCount > 1 ? 1 : 0),
+    };
+}
+
 /** Throws on arguments that would deploy a weaker or broken domain; runs before anything is registered. */
 export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
     validateDomainName(args.domainName ?? name);
@@ -62,6 +78,10 @@ export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
     engineMinor(args.engineVersion);
     validateSizing(args.sizing);
     validateRetention(args.retentionDays ?? DEFAULT_RETENTION_DAYS);
+    const layout = indexLayout(args);
+    const sizing = sizingIssues({ retentionDays: args.retentionDays ?? DEFAULT_RETENTION_DAYS, indexPeriod: layout.period, primaryShards: layout.primaryShards,
+        replicas: layout.replicas, dataNodes: args.sizing.instanceCount, instanceType: args.sizing.instanceType }, "args");
+    if (sizing.length > 0) throw new Error(`SiemDomain: ${sizing.map(i => `${i.key}: ${i.problem}; ${i.fix}`).join(" | ")}`);
     requireRoleArn("adminRoleArn", args.adminRoleArn);
     requireRoleArn("deployerRoleArn", args.deployerRoleArn);
     if (!Array.isArray(args.writerRoleArns)) throw new Error("SiemDomain: writerRoleArns must be a list (it may be empty)");
@@ -98,6 +118,7 @@ export class SiemDomain extends pulumi.ComponentResource {
         const domainName = args.domainName ?? name;
         const minor = engineMinor(args.engineVersion);
         const retentionDays = args.retentionDays ?? DEFAULT_RETENTION_DAYS;
+        const layout = indexLayout(args);
         const adminRoleArn = args.adminRoleArn;
         const deployerRoleArn = args.deployerRoleArn;
         const allowedCidrs = args.allowedCidrs ?? [];
@@ -175,9 +196,10 @@ export class SiemDomain extends pulumi.ComponentResource {
         }
 
         const templates = LOG_KINDS.map(kind => new IndexTemplate(`${name}-template-${kind}`, {
-            ...conn, name: `guardpost-${kind}`, body: indexTemplate(kind, minor),
+            ...conn, name: `guardpost-${kind}`, body: indexTemplate(kind, minor, layout),
+            existingIndexSettings: { number_of_replicas: layout.replicas },
         }, afterPolicy));
-        const ism = new IsmPolicy(`${name}-retention`, { ...conn, policyId: ISM_POLICY_ID, policy: retentionPolicy(retentionDays) }, afterPolicy);
+        const ism = new IsmPolicy(`${name}-retention`, { ...conn, policyId: ISM_POLICY_ID, policy: retentionPolicy(retentionDays, layout.period) }, afterPolicy);
 
         // Writers are let in only after the templates and the retention policy exist: a shipper or Firehose
         // stream that wrote first would create today's index with guessed mappings and no ISM policy, and
@@ -190,7 +212,7 @@ export class SiemDomain extends pulumi.ComponentResource {
             description: "guardpost log writer roles of every account",
         }, { ...parent, dependsOn: [role, ...templates, ism] });
         const bootstrap = new IndexBootstrap(`${name}-bootstrap-cloudtrail`, {
-            ...conn, indexPrefix: "cloudtrail-", timeField: TIME_FIELD.cloudtrail, document: CLOUDTRAIL_BOOTSTRAP_DOCUMENT,
+            ...conn, indexPrefix: "cloudtrail", indexPeriod: layout.period, timeField: TIME_FIELD.cloudtrail, document: CLOUDTRAIL_BOOTSTRAP_DOCUMENT,
         }, { ...parent, dependsOn: [...templates, ism] });
 
         const saved = (o: SavedObject, dependsOn: pulumi.Resource[]) => new DashboardsObject(`${name}-${o.objectType}-${o.objectId}`, {

@@ -3,7 +3,9 @@ import { AddressInfo } from "net";
 import {
     bulk, catIndices, IndexState, indexApi, indexTemplateApi, ItemPredicate, osError, PeerRequest, PeerState, Reply,
 } from "./opensearchPeerIndices";
-import { adApi, dashboardsApi, ismApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
+import { adApi, dashboardsApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
+import { ismApi, runIsm } from "./opensearchPeerIsm";
+import { clusterApi, clusterHealth } from "./opensearchPeerCluster";
 
 /**
  * A loopback stand-in for an Amazon OpenSearch Service domain (OpenSearch 2.x with FGAC, ISM, anomaly
@@ -50,6 +52,10 @@ export interface OpenSearchPeerOptions {
     version?: string;
     /** Audit config fields (JSON pointers under `config`, e.g. `/compliance/internal_config`) a PUT may not change. */
     auditReadonly?: string[];
+    /** Data nodes (shard allocation, health, the shard limit). Default 1. */
+    dataNodes?: number;
+    /** `cluster.max_shards_per_node`. Default 1,000, AWS's limit. */
+    maxShardsPerNode?: number;
 }
 
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -82,10 +88,12 @@ export class OpenSearchPeer {
     private auth: "sigv4" | "none" = "none";
     private sigv4: SigV4Options = {};
     private readonly maxBody: number;
+    private clockMs: number | undefined;
 
     private constructor(private readonly server: http.Server, readonly url: string, opts: OpenSearchPeerOptions) {
         this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
-        this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), onIndexCreated: [] };
+        this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), onIndexCreated: [],
+            now: () => this.clockMs ?? Date.now(), dataNodes: opts.dataNodes ?? 1, maxShardsPerNode: opts.maxShardsPerNode ?? 1000 };
         this.plugins = newPluginState(this.state, opts.masterBackendRoles ?? [], opts.auditReadonly ?? []);
     }
 
@@ -123,7 +131,33 @@ export class OpenSearchPeer {
 
     /** Read-only views of plugin state, for assertions. */
     get security() { return { roles: this.plugins.roles, rolesMapping: this.plugins.rolesMapping, audit: this.plugins.audit }; }
-    get ism() { return { policies: this.plugins.ismPolicies, managed: this.plugins.ismManaged }; }
+    /** ISM: policies, index → policy id (`managed`), and each managed index's job (`jobs`: cached version, state). */
+    get ism() {
+        return { policies: this.plugins.ismPolicies, managed: new Map([...this.plugins.ismManaged].map(([i, m]) => [i, m.policyId])), jobs: this.plugins.ismManaged };
+    }
+
+    /** Sets the peer's clock (epoch ms); `undefined` goes back to real time. */
+    setClock(ms: number | undefined): void {
+        this.clockMs = ms;
+    }
+
+    now(): number {
+        return this.state.now();
+    }
+
+    /** One run of every ISM job at the peer's clock; returns the indices ISM deleted. */
+    runIsm(): string[] {
+        return runIsm(this.state, this.plugins);
+    }
+
+    health() {
+        return clusterHealth(this.state);
+    }
+
+    /** Total shards (primaries and replicas) of all indices, assigned or not — what the shard limit counts. */
+    totalShards(): number {
+        return this.health().totalShards;
+    }
     get savedObjects() { return this.plugins.savedObjects; }
     get detectors() { return this.plugins.detectors; }
     get templates() { return this.state.templates; }
@@ -203,6 +237,8 @@ export class OpenSearchPeer {
             reply = req.method === "GET" || req.method === "HEAD" ? { status: 200, body: this.info() } : undefined;
         } else if (first === "_bulk") {
             reply = req.method === "POST" || req.method === "PUT" ? bulk(this.state, req) : undefined;
+        } else if (first === "_cluster") {
+            reply = clusterApi(this.state, req);
         } else if (first === "_cat" && second === "indices") {
             reply = req.method === "GET" ? catIndices(this.state, req) : undefined;
         } else if (first === "_index_template") {

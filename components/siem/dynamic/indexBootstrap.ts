@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
 import { connectionOf, diffInputs, reasonOf, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { periodIndex } from "../../../functions/cloudtrail-shipper/indexName";
 
 export const INDEX_BOOTSTRAP_PROVIDER_VERSION = "2";
 
@@ -8,8 +9,10 @@ export const INDEX_BOOTSTRAP_PROVIDER_VERSION = "2";
 export const BOOTSTRAP_DOC_ID = "guardpost-bootstrap";
 
 export interface IndexBootstrapArgs extends ConnectionArgs {
-    /** Index prefix, e.g. `cloudtrail-`; today's index is `<prefix>YYYY.MM.DD` (UTC). */
+    /** Index prefix, e.g. `cloudtrail`; the current index is the one the shipper writes now (`<prefix>-YYYY-MM` per month). */
     indexPrefix: pulumi.Input<string>;
+    /** `month` (default) or `day`, as the writers cut indices. */
+    indexPeriod?: pulumi.Input<"month" | "day">;
     /** Written once when no `<prefix>*` index holds any document; the time field is set at write time. */
     document: pulumi.Input<Record<string, any>>;
     /** Date field of the marker document (the log type's time field), set to the time of writing. */
@@ -28,14 +31,14 @@ export function dailyIndex(prefix: string, at: Date): string {
  */
 async function bootstrap(props: any): Promise<{ index: string; seeded: boolean }> {
     const conn = connectionOf(props);
-    const index = dailyIndex(props.indexPrefix, new Date());
+    const index = periodIndex(props.indexPrefix, props.indexPeriod ?? "month", new Date());
     return withRetry(conn, `bootstrap ${index}`, async client => {
         // 400 resource_already_exists_exception: a writer or an earlier run got there first — fine.
         const created = await send(client, conn, { method: "PUT", path: `/${encodeURIComponent(index)}`, body: {} }, [400]);
         if (created.statusCode === 400 && created.body?.error?.type !== "resource_already_exists_exception") {
             throw Object.assign(new Error(`creating ${index}: ${reasonOf(created.body)}`), { retryable: false });
         }
-        const count = await send(client, conn, { method: "GET", path: `/${encodeURIComponent(props.indexPrefix)}*/_count` });
+        const count = await send(client, conn, { method: "GET", path: `/${encodeURIComponent(props.indexPrefix)}-*/_count` });
         if ((count.body?.count ?? 0) > 0) return { index, seeded: false };
         const doc = { ...props.document, [props.timeField]: new Date().toISOString() };
         await send(client, conn, { method: "PUT", path: `/${encodeURIComponent(index)}/_create/${BOOTSTRAP_DOC_ID}`, body: doc, querystring: { refresh: "true" } }, [409]);
