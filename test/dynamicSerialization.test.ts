@@ -105,6 +105,10 @@ describe("OpenSearch dynamic resources: the serialized __provider", () => {
             if (provider.check) expect((await provider.check({}, c.inputs)).failures ?? [], c.type).to.deep.equal([]);
             const created = await provider.create(c.inputs);
             expect((await provider.diff(created.id, created.outs, c.inputs)).changes, c.type).to.equal(false);
+            // `pulumi refresh` runs `read` from this same text, with the stored state (sdk/nodejs/cmd/dynamic-provider, read).
+            const refreshed = await provider.read(created.id, { ...created.outs, __provider: providers.get(c.type) });
+            expect(refreshed.id, c.type).to.equal(created.id);
+            expect((await provider.diff(created.id, refreshed.props, c.inputs)).changes, `${c.type} after refresh`).to.equal(false);
             expect((await provider.diff(created.id, created.outs, c.next)).changes, c.type).to.equal(true);
             const updated = await provider.update(created.id, created.outs, c.next);
             done.push({ provider, id: created.id, outs: updated.outs });

@@ -34,12 +34,14 @@ export function overlay(current: any, desired: any, readonly: string[], at = "")
  */
 async function applyAudit(props: any, settings: any): Promise<void> {
     const conn = connectionOf(props);
-    await withRetry(conn, "audit config", async client => {
-        const got = await send(client, conn, { method: "GET", path: AUDIT });
-        const readonly: string[] = got.body?._readonly ?? [];
-        const next = overlay(got.body?.config ?? {}, settings, readonly);
-        await send(client, conn, { method: "PUT", path: `${AUDIT}/config`, body: next }, [], true);
-    });
+    await withRetry(conn, "audit config", client => auditOnce(client, conn, settings));
+}
+
+async function auditOnce(client: any, conn: any, settings: any): Promise<void> {
+    const got = await send(client, conn, { method: "GET", path: AUDIT });
+    const readonly: string[] = got.body?._readonly ?? [];
+    const next = overlay(got.body?.config ?? {}, settings, readonly);
+    await send(client, conn, { method: "PUT", path: `${AUDIT}/config`, body: next }, [], true);
 }
 
 function outputs(props: any): any {
@@ -71,7 +73,7 @@ export const auditConfigProvider: pulumi.dynamic.ResourceProvider = {
     async delete(_id: string, props: any) {
         // The config itself cannot be deleted; switching audit logging off is what removing it means.
         const conn = connectionOf(props);
-        await withRetryUnlessGone(conn, "audit config", () => applyAudit(props, { enabled: false }));
+        await withRetryUnlessGone(conn, "audit config", client => auditOnce(client, conn, { enabled: false }));
     },
 };
 

@@ -93,7 +93,8 @@ export const dashboardsProvider: pulumi.dynamic.ResourceProvider = {
             send(client, conn, { method: "GET", path: objectPath(props), headers: headers(props) }, [404]));
         if (got.statusCode === 404) return {};
         // writtenVersion stays what guardpost wrote: a different live version is how the next update knows a person edited it.
-        return { id, props: { ...props, attributes: projectLike(got.body?.attributes ?? {}, props.attributes), references: got.body?.references ?? [] } };
+        return { id, props: { ...props, attributes: projectLike(got.body?.attributes ?? {}, props.attributes),
+            references: props.references === undefined ? undefined : got.body?.references ?? [] } };
     },
     async delete(_id: string, props: any) {
         const conn = connectionOf(props);

@@ -136,7 +136,8 @@ export async function send(client: any, conn: ConnectionInputs, req: OsRequest, 
         // The signer's credential refusal arrives as is or wrapped by the client: never worth a retry.
         const refusal = e?.credentials ? e : e?.meta?.meta?.error?.credentials ? e.meta.meta.error : undefined;
         if (refusal) throw refusal;
-        if (e?.meta?.statusCode === undefined) {
+        // No HTTP answer at all (the client reports statusCode null): connection refused, reset, DNS, timeout.
+        if (e?.meta?.statusCode == null) {
             const err = new Error(`OpenSearch at ${baseUrl(conn.endpoint)}: ${req.method} ${req.path} failed: ${e?.message ?? e}`) as OpenSearchApiError;
             err.retryable = true;
             // A domain's endpoint is a DNS name AWS removes with the domain: NXDOMAIN means it is gone, not busy.
@@ -173,7 +174,8 @@ export async function withRetry<T>(conn: ConnectionInputs, what: string, op: (cl
                 const delay = Math.min(max, initial * 2 ** Math.min(attempt, 20));
                 // Equal jitter: spreads concurrent providers without ever waiting less than half the step.
                 const wait = delay / 2 + Math.random() * (delay / 2);
-                if (!e?.retryable || attempt >= 49 || Date.now() + wait > deadline) {
+                // A deleted domain is not a busy one: no retry brings it back (see withRetryUnlessGone).
+                if (!e?.retryable || e?.domainGone || attempt >= 49 || Date.now() + wait > deadline) {
                     if (e?.retryable) e.message = `${what}: gave up after ${attempt + 1} attempts: ${e.message}`;
                     throw e;
                 }
@@ -198,7 +200,7 @@ export async function withRetryUnlessGone<T>(conn: ConnectionInputs, what: strin
                 return await op(client);
             } catch (e: any) {
                 if (e?.domainGone) throw e;
-                if (e?.retryable && await domainAnswers404(client, conn)) throw Object.assign(e, { domainGone: true, retryable: false });
+                if ((e?.retryable || e?.statusCode === 404) && await domainAnswers404(client, conn)) throw Object.assign(e, { domainGone: true, retryable: false });
                 throw e;
             }
         });

@@ -80,7 +80,7 @@ export const roleProvider: pulumi.dynamic.ResourceProvider = {
         const got = await withRetry(conn, `role ${props.name}`, client => send(client, conn, { method: "GET", path: rolePath(props.name ?? id) }, [404]));
         const role = got.statusCode === 404 ? undefined : got.body?.[props.name ?? id];
         if (!role) return {};
-        return { id, props: { ...props, description: role.description, clusterPermissions: role.cluster_permissions ?? [],
+        return { id, props: { ...props, description: props.description === undefined ? undefined : role.description, clusterPermissions: role.cluster_permissions ?? [],
             indexPermissions: projectLike(role.index_permissions ?? [], props.indexPermissions ?? []) } };
     },
     async delete(_id: string, props: any) {

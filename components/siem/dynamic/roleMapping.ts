@@ -54,7 +54,11 @@ export function mergeBackendRoles(current: string[], previouslyAdded: string[], 
 /** Read-modify-write of a shared mapping; a concurrent edit fails the patch's `test` and is retried. */
 async function mergeMapping(props: any, previouslyAdded: string[], desired: string[]): Promise<string[]> {
     const conn = connectionOf(props);
-    return withRetry(conn, `role mapping ${props.role}`, async client => {
+    return withRetry(conn, `role mapping ${props.role}`, client => mergeOnce(client, conn, props, previouslyAdded, desired));
+}
+
+async function mergeOnce(client: any, conn: any, props: any, previouslyAdded: string[], desired: string[]): Promise<string[]> {
+    {
         const got = await send(client, conn, { method: "GET", path: mappingPath(props.role) }, [404]);
         const exists = got.statusCode !== 404;
         const entry = exists ? got.body?.[props.role] ?? {} : undefined;
@@ -77,7 +81,7 @@ async function mergeMapping(props: any, previouslyAdded: string[], desired: stri
             throw err;
         }
         return added;
-    });
+    }
 }
 
 async function putOwned(props: any): Promise<void> {
@@ -134,7 +138,7 @@ export const roleMappingProvider: pulumi.dynamic.ResourceProvider = {
         const current: string[] = entry?.backend_roles ?? [];
         if (props.mode === "own") {
             if (!entry) return {};
-            return { id, props: { ...props, backendRoles: current, description: entry.description ?? props.description, added: current } };
+            return { id, props: { ...props, backendRoles: current, description: props.description === undefined ? undefined : entry.description, added: current } };
         }
         const ours = (props.added ?? []).filter((r: string) => current.includes(r));
         const present = (props.backendRoles ?? []).filter((r: string) => current.includes(r));
@@ -146,7 +150,7 @@ export const roleMappingProvider: pulumi.dynamic.ResourceProvider = {
             await withRetryUnlessGone(conn, `role mapping ${props.role}`, client => send(client, conn, { method: "DELETE", path: mappingPath(props.role) }, [404], true));
             return;
         }
-        await withRetryUnlessGone(conn, `role mapping ${props.role}`, async () => { await mergeMapping(props, props.added ?? [], []); });
+        await withRetryUnlessGone(conn, `role mapping ${props.role}`, client => mergeOnce(client, conn, props, props.added ?? [], []));
     },
 };
 
