@@ -112,6 +112,9 @@ const siem = new SiemDomain(`siem-${cfg.stage}`, {
     region: cfg.homeRegion,
     writerRoleArns,
     allowedCidrs: cfg.siem.allowedCidrs,
+    indices: { period: cfg.siem.indexPeriod, primaryShards: cfg.siem.primaryShards, replicas: cfg.siem.replicas },
+    alarmTopicArn: alerting[cfg.securityAccount.name][cfg.homeRegion],
+    stage: cfg.stage,
 }, { provider: providers.forAccount(cfg.securityAccount) });
 resolveDomainArn(siem.domainArn);
 resolveDomainEndpoint(siem.endpoint);

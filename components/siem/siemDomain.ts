@@ -11,13 +11,14 @@ import { OpenSearchRole } from "./dynamic/role";
 import { OpenSearchRoleMapping } from "./dynamic/roleMapping";
 import { cloudtrailDashboard, cloudtrailDetector, cloudtrailVisualizations, indexPatterns, SavedObject } from "./siemDashboards";
 import {
-    clusterSettings, DEFAULT_RETENTION_DAYS, domainAccessPolicy, engineMinor, LOG_TYPES, logResourcePolicy,
+    clusterSettings, DEFAULT_RETENTION_DAYS, domainAccessPolicy, engineMinor, LOG_TYPES,
     requireRoleArn, siemKeyPolicy, SiemSizing, TLS_POLICY, validateCidrs, validateDomainName, validateRetention, validateSizing,
 } from "./siemPolicies";
 import {
     auditSettings, CLOUDTRAIL_BOOTSTRAP_DOCUMENT, indexTemplate, ISM_POLICY_ID, LOG_KINDS, retentionPolicy, TIME_FIELD, WRITER_ROLE, writerRole,
 } from "./siemTemplates";
 import { partitionOf } from "../../model/partition";
+import { domainAlarms, SHARED_LOG_POLICY_NAME, sharedLogResourcePolicy } from "./siemAlarms";
 import { sizingIssues, type IndexPeriod } from "../../model/siemSizing";
 
 export interface SiemDomainArgs {
@@ -57,6 +58,10 @@ export interface SiemDomainArgs {
     domainLogRetentionDays?: number;
     /** Backoff bounds for the dynamic providers while the domain is processing; defaults suit a real domain. */
     providerRetry?: RetryOptions;
+    /** The security account's alert topic (home region): the domain's health alarms notify it. */
+    alarmTopicArn?: pulumi.Input<string>;
+    /** Stage name shown in alarm descriptions. */
+    stage?: string;
 }
 
 export const SIEM_DOMAIN_TYPE = "guardpost:siem:SiemDomain";
@@ -146,12 +151,10 @@ export class SiemDomain extends pulumi.ComponentResource {
             retentionInDays: args.domainLogRetentionDays ?? 365,
             kmsKeyId: key.arn,
         }, parent));
-        const domainArn = `arn:${partition}:es:${region}:${account}:domain/${domainName}`;
         const logPolicy = new aws.cloudwatch.LogResourcePolicy(`${name}-logs`, {
             region,
-            policyName: `guardpost-opensearch-${domainName}`,
-            policyDocument: pulumi.all([pulumi.all(logGroups.map(g => g.arn)), account, domainArn]).apply(([arns, a, d]) =>
-                JSON.stringify(logResourcePolicy({ logGroupArns: arns, account: a, domainArn: d }))),
+            policyName: SHARED_LOG_POLICY_NAME,
+            policyDocument: JSON.stringify(sharedLogResourcePolicy({ partition, region, account })),
         }, parent);
 
         const { clusterConfig, ebsOptions } = clusterSettings(args.sizing);
@@ -223,6 +226,11 @@ export class SiemDomain extends pulumi.ComponentResource {
         saved(cloudtrailDashboard(), visualizations);
 
         new AnomalyDetector(`${name}-detector-cloudtrail`, { ...conn, detector: cloudtrailDetector(), start: true }, { ...parent, dependsOn: [bootstrap] });
+
+        if (args.alarmTopicArn) {
+            domainAlarms(name, { domainName: domain.domainName, accountId: account, region, dataNodes: args.sizing.instanceCount,
+                volumeSizeGiB: args.sizing.volumeSizeGiB, topicArn: args.alarmTopicArn, stage: args.stage ?? "" }, parent);
+        }
 
         this.endpoint = pulumi.interpolate`https://${domain.endpoint}`;
         this.dashboardsUrl = pulumi.interpolate`https://${domain.dashboardEndpoint}`;

@@ -25,7 +25,8 @@ export interface SiemSizing {
 
 export const TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10";
 export const DEFAULT_RETENTION_DAYS = 90;
-export const LOG_TYPES = ["AUDIT_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS"] as const;
+/** Published log types; the slow logs have thresholds in every log index template (siemTemplates.ts). */
+export const LOG_TYPES = ["AUDIT_LOGS", "INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS"] as const;
 
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 
@@ -153,21 +154,6 @@ export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string;
         });
     }
     return { Version: "2012-10-17", Statement: statements };
-}
-
-/** Lets the OpenSearch service write this domain's logs — and no other domain's (confused deputy). */
-export function logResourcePolicy(p: { logGroupArns: string[]; account: string; domainArn: string }): object {
-    return {
-        Version: "2012-10-17",
-        Statement: [{
-            Sid: "OpenSearchLogs",
-            Effect: "Allow",
-            Principal: { Service: "es.amazonaws.com" },
-            Action: ["logs:PutLogEvents", "logs:CreateLogStream"],
-            Resource: p.logGroupArns.map(a => `${a}:*`),
-            Condition: { StringEquals: { "aws:SourceAccount": p.account }, ArnLike: { "aws:SourceArn": p.domainArn } },
-        }],
-    };
 }
 
 /** The CMK policy: the account administers it through IAM; CloudWatch Logs may use it for this domain's log groups only. */
