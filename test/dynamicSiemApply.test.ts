@@ -73,7 +73,8 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
     });
 
     it("creates every object on an empty domain without a single failed request", () => {
-        expect(dynamic).to.have.length(1 + 1 + 3 + 5 + 1 + 1 + 10 + 1);
+        // audit, role, 3 mappings, 5 templates, ISM, bootstrap, 5 index patterns + 23 visualizations + 5 dashboards, detector
+        expect(dynamic).to.have.length(1 + 1 + 3 + 5 + 1 + 1 + 5 + 23 + 5 + 1);
         expect(peer.requests.filter(r => r.status >= 400 && r.status !== 404).map(r => `${r.method} ${r.path} ${r.status}`)).to.deep.equal([]);
     });
 
@@ -98,7 +99,8 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
         const [detector] = [...peer.detectors.values()];
         expect(detector.doc.category_field).to.deep.equal(["principal"]);
         expect(detector.job!.enabled).to.equal(true);
-        expect(peer.savedObjects.get("dashboard/guardpost-cloudtrail")!.references).to.have.length(4);
+        expect(peer.savedObjects.get("dashboard/guardpost-cloudtrail")!.references).to.have.length(7);
+        for (const kind of ["vpcflow", "waf", "dns", "securityhub"]) expect(peer.savedObjects.get(`dashboard/guardpost-${kind}`)!.references, kind).to.have.length(4);
     });
 
     async function bulk(index: string, docs: any[]): Promise<any> {

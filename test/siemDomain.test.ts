@@ -196,8 +196,10 @@ describe("SiemDomain", () => {
         const ism = (d: typeof dev) => d.resources.find(r => r.type.endsWith(":IsmPolicy"))!.inputs.policy.states[0].transitions[0].conditions.min_index_age;
         // Retention plus one month: a monthly index goes once its newest record is as old as the retention.
         expect([ism(dev), ism(prod)]).to.deep.equal(["61d", "396d"]);
-        expect(dyn.filter(r => r.type.endsWith(":DashboardsObject")).map(r => r.inputs.objectType)).to.have.members(
-            [...LOG_KINDS.map(() => "index-pattern"), "visualization", "visualization", "visualization", "visualization", "dashboard"]);
+        const savedTypes = dyn.filter(r => r.type.endsWith(":DashboardsObject")).map(r => r.inputs.objectType);
+        expect(savedTypes.filter(t => t === "index-pattern")).to.have.length(LOG_KINDS.length);
+        expect(savedTypes.filter(t => t === "dashboard")).to.have.length(LOG_KINDS.length);
+        expect(savedTypes.filter(t => t === "visualization")).to.have.length(4 + 3 + 4 * 4);
         expect(dyn.find(r => r.type.endsWith(":AnomalyDetector"))!.inputs).to.include({ start: true });
         expect(dyn.find(r => r.type.endsWith(":AuditConfig"))!.inputs.settings).to.include({ enabled: true });
     });
@@ -285,15 +287,16 @@ describe("SiemDomain", () => {
         }
     });
 
-    it("the dashboard references exactly the four visualizations, and they the CloudTrail index pattern", () => {
+    it("the CloudTrail dashboard references its seven visualizations, and they the CloudTrail index pattern", () => {
         const saved = dev.resources.filter(r => r.type.endsWith(":DashboardsObject"));
-        const dashboard = saved.find(r => r.inputs.objectType === "dashboard")!.inputs;
-        const visIds = saved.filter(r => r.inputs.objectType === "visualization").map(r => r.inputs.objectId);
-        expect(dashboard.references.map((r: any) => r.id)).to.have.members(visIds).and.have.length(4);
+        const dashboard = saved.find(r => r.inputs.objectType === "dashboard" && r.inputs.objectId === "guardpost-cloudtrail")!.inputs;
+        const visIds = saved.filter(r => r.inputs.objectType === "visualization" && r.inputs.objectId.startsWith("guardpost-cloudtrail-")).map(r => r.inputs.objectId);
+        expect(dashboard.references.map((r: any) => r.id)).to.have.members(visIds).and.have.length(7);
         expect(JSON.parse(dashboard.attributes.panelsJSON).map((p: any) => p.panelRefName)).to.deep.equal(dashboard.references.map((r: any) => r.name));
-        for (const v of saved.filter(r => r.inputs.objectType === "visualization" && r.inputs.references.length)) {
+        for (const v of saved.filter(r => r.inputs.objectType === "visualization" && visIds.includes(r.inputs.objectId) && r.inputs.references.length)) {
             expect(v.inputs.references).to.deep.equal([{ name: "kibanaSavedObjectMeta.searchSourceJSON.index", type: "index-pattern", id: "guardpost-cloudtrail" }]);
         }
+        for (const o of saved) expect(o.inputs.tenant, o.name).to.equal("global");
         const vega = JSON.parse(JSON.parse(saved.find(r => r.inputs.objectId === "guardpost-cloudtrail-hour-of-day")!.inputs.attributes.visState).params.spec);
         expect(vega.data.url.index).to.equal("cloudtrail-*");
         expect(vega.data.url.body.aggs.hours.terms.size).to.equal(24);

@@ -9,7 +9,8 @@ import { IsmPolicy } from "./dynamic/ismPolicy";
 import type { RetryOptions } from "./dynamic/opensearchClient";
 import { OpenSearchRole } from "./dynamic/role";
 import { OpenSearchRoleMapping } from "./dynamic/roleMapping";
-import { cloudtrailDashboard, cloudtrailDetector, cloudtrailVisualizations, indexPatterns, SavedObject } from "./siemDashboards";
+import { cloudtrailDetector, cloudtrailVisualizations, indexPatterns, SavedObject } from "./siemDashboards";
+import { kindDashboard, kindVisualizations } from "./siemDashboardsByKind";
 import {
     clusterSettings, DEFAULT_RETENTION_DAYS, domainAccessPolicy, engineMinor, LOG_TYPES,
     requireRoleArn, siemKeyPolicy, SiemSizing, TLS_POLICY, validateCidrs, validateDomainName, validateRetention, validateSizing,
@@ -218,12 +219,15 @@ export class SiemDomain extends pulumi.ComponentResource {
             ...conn, indexPrefix: "cloudtrail", indexPeriod: layout.period, timeField: TIME_FIELD.cloudtrail, document: CLOUDTRAIL_BOOTSTRAP_DOCUMENT,
         }, { ...parent, dependsOn: [...templates, ism] });
 
+        // The global tenant, which every signed-in person sees (Dashboards multi-tenancy is on by default on AWS).
         const saved = (o: SavedObject, dependsOn: pulumi.Resource[]) => new DashboardsObject(`${name}-${o.objectType}-${o.objectId}`, {
-            ...conn, objectType: o.objectType, objectId: o.objectId, attributes: o.attributes, references: o.references,
+            ...conn, objectType: o.objectType, objectId: o.objectId, attributes: o.attributes, references: o.references, tenant: "global",
         }, { ...parent, dependsOn: [accessPolicy, ...dependsOn] });
         const patterns = indexPatterns().map(o => saved(o, []));
-        const visualizations = cloudtrailVisualizations().map(o => saved(o, patterns));
-        saved(cloudtrailDashboard(), visualizations);
+        for (const kind of LOG_KINDS) {
+            const vis = [...(kind === "cloudtrail" ? cloudtrailVisualizations() : []), ...kindVisualizations(kind)];
+            saved(kindDashboard(kind, vis.map(v => v.objectId)), vis.map(o => saved(o, patterns)));
+        }
 
         new AnomalyDetector(`${name}-detector-cloudtrail`, { ...conn, detector: cloudtrailDetector(), start: true }, { ...parent, dependsOn: [bootstrap] });
 
