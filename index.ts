@@ -115,6 +115,9 @@ const siem = new SiemDomain(`siem-${cfg.stage}`, {
     indices: { period: cfg.siem.indexPeriod, primaryShards: cfg.siem.primaryShards, replicas: cfg.siem.replicas },
     alarmTopicArn: alerting[cfg.securityAccount.name][cfg.homeRegion],
     stage: cfg.stage,
+    people: cfg.siem.people,
+    saml: cfg.siem.saml,
+    cognitoDomainPrefix: cfg.siem.cognitoDomainPrefix,
 }, { provider: providers.forAccount(cfg.securityAccount) });
 resolveDomainArn(siem.domainArn);
 resolveDomainEndpoint(siem.endpoint);
@@ -127,3 +130,4 @@ export const logSources = logging;
 export const siemEndpoint = siem.endpoint;
 export const siemDashboardsUrl = siem.dashboardsUrl;
 export const siemDomainArn = siem.domainArn;
+export const siemSignIn = siem.signInUrl;

@@ -20,6 +20,9 @@ import {
 } from "./siemTemplates";
 import { partitionOf } from "../../model/partition";
 import { domainAlarms, SHARED_LOG_POLICY_NAME, sharedLogResourcePolicy } from "./siemAlarms";
+import { ADMIN_BUILT_IN_ROLES, ANALYST_BUILT_IN_ROLES, ANALYST_ROLE, analystRole } from "./siemPeople";
+import { cognitoSignIn, CognitoSignIn, samlSignIn, SamlSignInResult } from "./siemSignIn";
+import type { PeopleGroups, SamlSignIn } from "../../model/siemAccess";
 import { sizingIssues, type IndexPeriod } from "../../model/siemSizing";
 
 export interface SiemDomainArgs {
@@ -61,8 +64,18 @@ export interface SiemDomainArgs {
     providerRetry?: RetryOptions;
     /** The security account's alert topic (home region): the domain's health alarms notify it. */
     alarmTopicArn?: pulumi.Input<string>;
-    /** Stage name shown in alarm descriptions. */
+    /** Stage name shown in alarm descriptions and Cognito names. */
     stage?: string;
+    /**
+     * Sign-in for people: the Cognito / SAML groups of analysts and admins. Given, people sign in through Amazon
+     * Cognito (user pool with MFA, hosted domain `cognitoDomainPrefix`) — or SAML when `saml` is set — and FGAC
+     * maps the groups (analysts → guardpost_analyst + read roles, admins → all_access + security_manager).
+     */
+    people?: PeopleGroups;
+    /** SAML instead of Cognito (needs `allowedCidrs`). */
+    saml?: SamlSignIn;
+    /** Prefix of the Cognito hosted sign-in domain. Default `guardpost-<stage>-<accountId>`. */
+    cognitoDomainPrefix?: string;
 }
 
 export const SIEM_DOMAIN_TYPE = "guardpost:siem:SiemDomain";
@@ -93,6 +106,7 @@ export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
     if (!Array.isArray(args.writerRoleArns)) throw new Error("SiemDomain: writerRoleArns must be a list (it may be empty)");
     args.writerRoleArns.forEach((a, i) => { if (typeof a === "string") requireRoleArn(`writerRoleArns[${i}]`, a); });
     validateCidrs(args.allowedCidrs ?? []);
+    if (args.saml && !args.allowedCidrs?.length) throw new Error("SiemDomain: SAML sign-in needs allowedCidrs (browsers reach the domain unsigned; the access policy admits them by source address)");
 }
 
 /**
@@ -116,6 +130,8 @@ export class SiemDomain extends pulumi.ComponentResource {
     /** FGAC role mappings the writer roles are in (`guardpost_log_writer`). */
     declare readonly writerRoleMappingNames: pulumi.Output<string[]>;
     declare readonly kmsKeyArn: pulumi.Output<string>;
+    /** The Cognito hosted sign-in domain (or a note for SAML / no sign-in). */
+    declare readonly signInUrl: pulumi.Output<string>;
 
     constructor(name: string, args: SiemDomainArgs, opts?: pulumi.ComponentResourceOptions) {
         validateSiemArgs(name, args);
@@ -159,6 +175,9 @@ export class SiemDomain extends pulumi.ComponentResource {
         }, parent);
 
         const { clusterConfig, ebsOptions } = clusterSettings(args.sizing);
+        const cognito: CognitoSignIn | undefined = args.people && !args.saml
+            ? cognitoSignIn(name, { region, partition, stage: args.stage ?? "dev", domainPrefix: args.cognitoDomainPrefix ?? `guardpost-${args.stage ?? "dev"}-${account}`, groups: args.people }, this)
+            : undefined;
         const domain = new aws.opensearch.Domain(`${name}-domain`, {
             region,
             domainName,
@@ -178,13 +197,20 @@ export class SiemDomain extends pulumi.ComponentResource {
             logPublishingOptions: LOG_TYPES.map((logType, i) => ({ logType, cloudwatchLogGroupArn: logGroups[i].arn, enabled: true })),
             advancedOptions: { "rest.action.multi.allow_explicit_index": "true" },
             softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
-        }, { ...parent, dependsOn: [logPolicy] });
+            ...(cognito ? { cognitoOptions: { enabled: true, userPoolId: cognito.userPoolId, identityPoolId: cognito.identityPoolId, roleArn: cognito.serviceRoleArn } } : {}),
+        }, { ...parent, dependsOn: [logPolicy, ...(cognito?.ready ?? [])] });
+        const saml: SamlSignInResult | undefined = args.people && args.saml
+            ? samlSignIn(name, { region, domainName: domain.domainName, saml: args.saml, groups: args.people }, parent)
+            : undefined;
+        const people = cognito ?? saml;
+        const peopleRoleArns = cognito ? pulumi.all([cognito.analystBackendRole, cognito.adminBackendRole]) : pulumi.output([] as string[]);
+        const samlBrowsers = saml !== undefined;
 
         const accessPolicy = new aws.opensearch.DomainPolicy(`${name}-access`, {
             region,
             domainName: domain.domainName,
-            accessPolicies: pulumi.all([domain.arn, writerRoleArns]).apply(([arn, writers]) =>
-                JSON.stringify(domainAccessPolicy({ domainArn: arn, adminRoleArn, deployerRoleArn, writerRoleArns: writers, allowedCidrs }))),
+            accessPolicies: pulumi.all([domain.arn, writerRoleArns, peopleRoleArns]).apply(([arn, writers, peopleArns]) =>
+                JSON.stringify(domainAccessPolicy({ domainArn: arn, adminRoleArn, deployerRoleArn, writerRoleArns: writers, allowedCidrs, peopleRoleArns: peopleArns, samlBrowsers }))),
         }, parent);
 
         // Everything below talks to the domain itself, signed as the deployer role (the master user).
@@ -193,10 +219,21 @@ export class SiemDomain extends pulumi.ComponentResource {
 
         // Audit logs take two steps: the domain publishes AUDIT_LOGS (above), the security plugin must log.
         new AuditConfig(`${name}-audit`, { ...conn, settings: auditSettings() }, afterPolicy);
-        for (const builtIn of ["all_access", "security_manager"]) {
+        for (const builtIn of ADMIN_BUILT_IN_ROLES) {
             new OpenSearchRoleMapping(`${name}-admin-${builtIn.replace(/_/g, "-")}`, {
-                ...conn, role: builtIn, mode: "merge", backendRoles: [adminRoleArn],
+                ...conn, role: builtIn, mode: "merge",
+                backendRoles: people ? pulumi.all([adminRoleArn, people.adminBackendRole]) : [adminRoleArn],
             }, afterPolicy);
+        }
+        if (people) {
+            // Analysts: read the logs; see dashboards, alerts, anomalies and findings; change nothing.
+            const analyst = new OpenSearchRole(`${name}-analyst-role`, { ...conn, name: ANALYST_ROLE, ...analystRole(),
+                description: "guardpost analysts: read and search the security-log indices" }, afterPolicy);
+            new OpenSearchRoleMapping(`${name}-analyst-mapping`, { ...conn, role: ANALYST_ROLE, mode: "own", backendRoles: [people.analystBackendRole],
+                description: "guardpost analyst group" }, { ...parent, dependsOn: [analyst] });
+            for (const builtIn of ANALYST_BUILT_IN_ROLES) {
+                new OpenSearchRoleMapping(`${name}-analyst-${builtIn.replace(/_/g, "-")}`, { ...conn, role: builtIn, mode: "merge", backendRoles: [people.analystBackendRole] }, afterPolicy);
+            }
         }
 
         const templates = LOG_KINDS.map(kind => new IndexTemplate(`${name}-template-${kind}`, {
@@ -242,6 +279,7 @@ export class SiemDomain extends pulumi.ComponentResource {
         this.domainName = domain.domainName;
         this.writerRoleMappingNames = writerMapping.role.apply(r => [r]);
         this.kmsKeyArn = key.arn;
+        this.signInUrl = cognito ? cognito.signInDomain : pulumi.output(saml ? "SAML: sign in at the Dashboards URL through your IdP" : "none");
         this.registerOutputs({
             endpoint: this.endpoint, dashboardsUrl: this.dashboardsUrl, domainArn: this.domainArn,
             writerRoleMappingNames: this.writerRoleMappingNames, kmsKeyArn: this.kmsKeyArn,

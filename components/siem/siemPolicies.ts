@@ -128,7 +128,11 @@ function uniqueSorted(xs: string[]): string[] {
  * - every log writer role: enough HTTP verbs to bulk-index (and for Firehose's pre-flight GETs), no DELETE.
  * What each may do inside the cluster is then decided by fine-grained access control.
  */
-export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string; deployerRoleArn: string; writerRoleArns: string[]; allowedCidrs?: string[] }): object {
+export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string; deployerRoleArn: string; writerRoleArns: string[]; allowedCidrs?: string[];
+    /** IAM roles Cognito hands people (analysts, admins): "The Amazon Cognito authenticated role needs es:ESHttp* permissions for the domain (/*)" (cognito-auth.html). */
+    peopleRoleArns?: string[];
+    /** SAML sign-in: browsers reach the domain unsigned, so the policy admits any principal — from `allowedCidrs` only (saml.html, "Modifying the domain access policy"); FGAC then authenticates. */
+    samlBrowsers?: boolean; }): object {
     const resource = `${p.domainArn}/*`;
     requireRoleArn("adminRoleArn", p.adminRoleArn);
     requireRoleArn("deployerRoleArn", p.deployerRoleArn);
@@ -144,6 +148,15 @@ export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string;
         },
         { Sid: "Deployer", Effect: "Allow", Principal: { AWS: [p.deployerRoleArn] }, Action: "es:ESHttp*", Resource: resource },
     ];
+    const ipLimit = p.allowedCidrs?.length ? { Condition: { IpAddress: { "aws:SourceIp": uniqueSorted(p.allowedCidrs) } } } : {};
+    if (p.peopleRoleArns?.length) {
+        statements.push({ Sid: "People", Effect: "Allow", Principal: { AWS: uniqueSorted(p.peopleRoleArns.map((a, i) => requireRoleArn(`peopleRoleArns[${i}]`, a))) },
+            Action: "es:ESHttp*", Resource: resource, ...ipLimit });
+    }
+    if (p.samlBrowsers) {
+        if (!p.allowedCidrs?.length) throw new Error("SiemDomain: SAML sign-in needs allowedCidrs: the domain policy admits SAML browsers by source address only");
+        statements.push({ Sid: "SamlBrowsers", Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: resource, ...ipLimit });
+    }
     if (writers.length > 0) {
         statements.push({
             Sid: "LogWriters",

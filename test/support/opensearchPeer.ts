@@ -6,6 +6,7 @@ import {
 import { adApi, dashboardsApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
 import { ismApi, runIsm } from "./opensearchPeerIsm";
 import { clusterApi, clusterHealth } from "./opensearchPeerCluster";
+import { actionOf, allowed, bulkItemAllowed, forbidden } from "./opensearchPeerFgac";
 
 /**
  * A loopback stand-in for an Amazon OpenSearch Service domain (OpenSearch 2.x with FGAC, ISM, anomaly
@@ -39,8 +40,10 @@ export interface ScriptedResponse {
 }
 
 export interface SigV4Options {
-    /** When given, the signature itself is verified against these credentials, not just its shape. */
+    /** When given, the signature itself is verified against these credentials, not just its shape. They are the master user's (`masterBackendRoles[0]`). */
     credentials?: { accessKeyId: string; secretAccessKey: string };
+    /** Other callers: access key → secret and the IAM role ARN FGAC sees as their backend role (e.g. a Cognito group's role). */
+    identities?: Record<string, { secretAccessKey: string; roleArn: string }>;
 }
 
 export interface OpenSearchPeerOptions {
@@ -80,6 +83,12 @@ function signatureMatches(req: http.IncomingMessage, body: string, creds: { acce
     return signer.sign().headers.Authorization === auth;
 }
 
+/** The access key and service of a SigV4 Authorization header's credential scope. */
+function credentialScope(req: http.IncomingMessage): { accessKeyId: string; service: string } {
+    const [, accessKeyId = "", , , service = ""] = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? "")) ?? [];
+    return { accessKeyId, service };
+}
+
 export class OpenSearchPeer {
     readonly requests: RecordedRequest[] = [];
     private readonly state: PeerState;
@@ -89,12 +98,14 @@ export class OpenSearchPeer {
     private sigv4: SigV4Options = {};
     private readonly maxBody: number;
     private clockMs: number | undefined;
+    private readonly masterBackendRoles: string[];
 
     private constructor(private readonly server: http.Server, readonly url: string, opts: OpenSearchPeerOptions) {
         this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
         this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), onIndexCreated: [],
             now: () => this.clockMs ?? Date.now(), dataNodes: opts.dataNodes ?? 1, maxShardsPerNode: opts.maxShardsPerNode ?? 1000 };
         this.plugins = newPluginState(this.state, opts.masterBackendRoles ?? [], opts.auditReadonly ?? []);
+        this.masterBackendRoles = opts.masterBackendRoles ?? [];
     }
 
     static async start(opts: OpenSearchPeerOptions = {}): Promise<OpenSearchPeer> {
@@ -209,14 +220,26 @@ export class OpenSearchPeer {
         } else if (this.auth === "sigv4" && !/^AWS4-HMAC-SHA256 Credential=\S+, ?SignedHeaders=\S+, ?Signature=[0-9a-f]{64}$/.test(String(req.headers.authorization ?? ""))) {
             const action = `es:ESHttp${record.method[0]}${record.method.slice(1).toLowerCase()}`;
             reply = { status: 403, body: { Message: `User: anonymous is not authorized to perform: ${action} because no resource-based policy allows the ${action} action` } };
-        } else if (this.auth === "sigv4" && this.sigv4.credentials && !signatureMatches(req, record.body, this.sigv4.credentials)) {
+        } else if (this.auth === "sigv4" && credentialScope(req).service !== "es") {
+            // Amazon OpenSearch Service signs as service `es` (the credential scope's service); anything else is refused.
+            reply = { status: 403, body: { message: `Credential should be scoped to correct service: 'es'. ` } };
+        } else if (this.auth === "sigv4" && (this.sigv4.credentials || this.sigv4.identities) && !signatureMatches(req, record.body, this.secretOf(credentialScope(req).accessKeyId))) {
             reply = { status: 403, body: { message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details." } };
         } else {
+            const peerReq = { method: record.method, path: record.path, segments: record.path.split("/").filter(Boolean), query: url.searchParams, headers: req.headers, body: record.body };
+            const caller = this.auth === "sigv4" ? this.backendRoleOf(credentialScope(req).accessKeyId) : undefined;
+            const wanted = caller ? actionOf(peerReq, ix => this.state.indices.has(ix)) : undefined;
             try {
-                reply = this.route({ method: record.method, path: record.path, segments: record.path.split("/").filter(Boolean),
-                    query: url.searchParams, headers: req.headers, body: record.body });
+                if (caller && wanted && !allowed(this.plugins, caller, wanted)) {
+                    reply = forbidden(this.plugins, caller, wanted);
+                } else {
+                    if (caller) this.state.authorizeItem = (index, exists) => bulkItemAllowed(this.plugins, caller, index, exists);
+                    reply = this.route(peerReq);
+                }
             } catch (e) {
                 reply = osError(500, "exception", `peer failure: ${(e as Error).message}`);
+            } finally {
+                this.state.authorizeItem = undefined;
             }
         }
         record.status = reply.status;
@@ -228,6 +251,25 @@ export class OpenSearchPeer {
             "content-length": Buffer.byteLength(text),
         });
         res.end(record.method === "HEAD" ? undefined : text);
+    }
+
+    /** The secret to verify a signature with: the master's or an identity's. */
+    private secretOf(accessKeyId: string): { accessKeyId: string; secretAccessKey: string } {
+        const id = this.sigv4.identities?.[accessKeyId];
+        if (id) return { accessKeyId, secretAccessKey: id.secretAccessKey };
+        return this.sigv4.credentials ?? { accessKeyId: "", secretAccessKey: "" };
+    }
+
+    /**
+     * The backend role FGAC authorizes a signed request as: an identity's role, or the master user's for the
+     * master credentials. Signed requests of a peer configured without FGAC identities are not authorized
+     * (the document-handling tests that predate FGAC in the peer).
+     */
+    private backendRoleOf(accessKeyId: string): string | undefined {
+        const id = this.sigv4.identities?.[accessKeyId];
+        if (id) return id.roleArn;
+        if (this.sigv4.credentials?.accessKeyId === accessKeyId && this.masterBackendRoles.length > 0) return this.masterBackendRoles[0];
+        return undefined;
     }
 
     private route(req: PeerRequest): Reply {

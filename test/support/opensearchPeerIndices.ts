@@ -48,6 +48,8 @@ export interface PeerState {
     /** Called for every new index (ISM attaches policies by `ism_template` here). */
     onIndexCreated: Array<(index: IndexState) => void>;
     rejectItem?: ItemPredicate;
+    /** FGAC for the request being served: a refusal reason for writing to `index`, or undefined (see opensearchPeerFgac.ts). */
+    authorizeItem?: (index: string, exists: boolean) => string | undefined;
 }
 
 /** The error envelope OpenSearch uses for exceptions. */
@@ -225,6 +227,8 @@ function itemError(op: string, index: string, id: string | undefined, status: nu
 }
 
 function bulkItem(state: PeerState, op: string, indexName: string, id: string | undefined, source: any): any {
+    const refused = state.authorizeItem?.(indexName, state.indices.has(indexName));
+    if (refused) return itemError(op, indexName, id, 403, { type: "security_exception", reason: refused });
     if (op !== "delete" && op !== "update") {
         const rejected = state.rejectItem?.({ index: indexName, id, doc: source });
         if (rejected) return itemError(op, indexName, id, rejected.status, { type: rejected.type, reason: rejected.reason });
