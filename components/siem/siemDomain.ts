@@ -20,6 +20,7 @@ import {
 } from "./siemTemplates";
 import { partitionOf } from "../../model/partition";
 import { domainAlarms, SHARED_LOG_POLICY_NAME, sharedLogResourcePolicy } from "./siemAlarms";
+import { detectionResources } from "./siemDetectionResources";
 import { ADMIN_BUILT_IN_ROLES, ANALYST_BUILT_IN_ROLES, ANALYST_ROLE, analystRole } from "./siemPeople";
 import { cognitoSignIn, CognitoSignIn, samlSignIn, SamlSignInResult } from "./siemSignIn";
 import type { PeopleGroups, SamlSignIn } from "../../model/siemAccess";
@@ -266,7 +267,11 @@ export class SiemDomain extends pulumi.ComponentResource {
             saved(kindDashboard(kind, vis.map(v => v.objectId)), vis.map(o => saved(o, patterns)));
         }
 
-        new AnomalyDetector(`${name}-detector-cloudtrail`, { ...conn, detector: cloudtrailDetector(), start: true }, { ...parent, dependsOn: [bootstrap] });
+        const detector = new AnomalyDetector(`${name}-detector-cloudtrail`, { ...conn, detector: cloudtrailDetector(), start: true }, { ...parent, dependsOn: [bootstrap] });
+        if (args.alarmTopicArn) {
+            detectionResources(name, { conn, parent: this, account, region, topicArn: args.alarmTopicArn, period: layout.period,
+                anomalyDetectorId: detector.detectorId, after: [accessPolicy, ...templates, ism] });
+        }
 
         if (args.alarmTopicArn) {
             domainAlarms(name, { domainName: domain.domainName, accountId: account, region, dataNodes: args.sizing.instanceCount,

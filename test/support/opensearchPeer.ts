@@ -7,6 +7,7 @@ import { adApi, dashboardsApi, newPluginState, PluginState, securityApi } from "
 import { ismApi, runIsm } from "./opensearchPeerIsm";
 import { clusterApi, clusterHealth } from "./opensearchPeerCluster";
 import { actionOf, allowed, bulkItemAllowed, forbidden } from "./opensearchPeerFgac";
+import { detectionApis, DetectionState, newDetectionState, runMonitors, runSecurityAnalytics } from "./opensearchPeerDetections";
 
 /**
  * A loopback stand-in for an Amazon OpenSearch Service domain (OpenSearch 2.x with FGAC, ISM, anomaly
@@ -99,6 +100,7 @@ export class OpenSearchPeer {
     private readonly maxBody: number;
     private clockMs: number | undefined;
     private readonly masterBackendRoles: string[];
+    private readonly detection: DetectionState = newDetectionState();
 
     private constructor(private readonly server: http.Server, readonly url: string, opts: OpenSearchPeerOptions) {
         this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -159,6 +161,14 @@ export class OpenSearchPeer {
     /** One run of every ISM job at the peer's clock; returns the indices ISM deleted. */
     runIsm(): string[] {
         return runIsm(this.state, this.plugins);
+    }
+
+    /** Notifications channels, what they sent to SNS, Security Analytics detectors and findings, Alerting monitors. */
+    get detections() { return this.detection; }
+
+    /** One run of every Security Analytics detector (over documents it has not seen) and of every monitor. */
+    runDetections(): { findings: number; monitorsTriggered: number } {
+        return { findings: runSecurityAnalytics(this.state, this.detection), monitorsTriggered: runMonitors(this.state, this.detection) };
     }
 
     health() {
@@ -289,6 +299,8 @@ export class OpenSearchPeer {
             reply = ismApi(this.state, this.plugins, req);
         } else if (first === "_plugins" && second === "_security" && req.segments[2] === "api") {
             reply = securityApi(this.plugins, req);
+        } else if (first === "_plugins" && ["_notifications", "_security_analytics", "_alerting"].includes(second)) {
+            reply = detectionApis(this.state, this.detection, req);
         } else if (first === "_plugins" && second === "_anomaly_detection") {
             reply = adApi(this.state, this.plugins, req);
         } else if (first === "_dashboards") {

@@ -53,7 +53,11 @@ export function actionOf(req: PeerRequest, exists: (index: string) => boolean): 
     if (first === "_plugins" && second === "_security") return { cluster: `restapi:admin/${fourth ?? "info"}` };
     if (first === "_plugins" && second === "_ism") return { cluster: `cluster:admin/opendistro/ism/${third}/${m === "GET" ? "get" : "write"}` };
     if (first === "_plugins" && second === "_anomaly_detection") return { cluster: `cluster:admin/opendistro/ad/detector/${m === "GET" ? "info" : fourth === "_search" ? "search" : "write"}` };
-    if (first === "_plugins") return { cluster: `cluster:admin/opensearch/${second.replace(/^_/, "")}/${m === "GET" ? "get" : "write"}` };
+    if (first === "_plugins" && second === "_security_analytics") {
+        return { cluster: `cluster:admin/opensearch/securityanalytics/${(third ?? "").replace(/s$/, "")}/${fourth === "_search" ? "search" : m === "GET" ? "get" : "write"}` };
+    }
+    if (first === "_plugins" && second === "_alerting") return { cluster: `cluster:admin/opendistro/alerting/monitor/${fourth === "_search" ? "search" : m === "GET" ? "get" : "write"}` };
+    if (first === "_plugins") return { cluster: `cluster:admin/opensearch/${second.replace(/^_/, "")}/${third ?? ""}/${m === "GET" ? "get" : "write"}` };
     // Dashboards keeps saved objects in its own index, which the signed-in user reads and writes.
     if (first === "_dashboards") return { index: m === "GET" ? "indices:data/read/get" : "indices:data/write/index", indices: [".kibana"] };
     const index = first;

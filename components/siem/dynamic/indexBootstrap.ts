@@ -13,10 +13,10 @@ export interface IndexBootstrapArgs extends ConnectionArgs {
     indexPrefix: pulumi.Input<string>;
     /** `month` (default) or `day`, as the writers cut indices. */
     indexPeriod?: pulumi.Input<"month" | "day">;
-    /** Written once when no `<prefix>*` index holds any document; the time field is set at write time. */
-    document: pulumi.Input<Record<string, any>>;
+    /** Written once when no `<prefix>-*` index holds any document; the time field is set at write time. Absent: only the index is created. */
+    document?: pulumi.Input<Record<string, any>>;
     /** Date field of the marker document (the log type's time field), set to the time of writing. */
-    timeField: pulumi.Input<string>;
+    timeField?: pulumi.Input<string>;
 }
 
 export function dailyIndex(prefix: string, at: Date): string {
@@ -38,6 +38,8 @@ async function bootstrap(props: any): Promise<{ index: string; seeded: boolean }
         if (created.statusCode === 400 && created.body?.error?.type !== "resource_already_exists_exception") {
             throw Object.assign(new Error(`creating ${index}: ${reasonOf(created.body)}`), { retryable: false });
         }
+        // Without a marker document this only makes sure the index exists (Security Analytics maps fields of an existing index).
+        if (!props.document) return { index, seeded: false };
         const count = await send(client, conn, { method: "GET", path: `/${encodeURIComponent(props.indexPrefix)}-*/_count` });
         if ((count.body?.count ?? 0) > 0) return { index, seeded: false };
         const doc = { ...props.document, [props.timeField]: new Date().toISOString() };
