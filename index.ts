@@ -72,6 +72,7 @@ const [domainArn, resolveDomainArn] = pulumi.deferredOutput<string>();
 const [domainEndpoint, resolveDomainEndpoint] = pulumi.deferredOutput<string>();
 const writerRoleArns: pulumi.Output<string>[] = [];
 const logging: Record<string, Record<string, pulumi.Output<string[]>>> = {};
+const parking: Record<string, Record<string, pulumi.Output<unknown>>> = {};
 for (const { account, region } of placements) {
     const pipeline = new LogPipeline(`${account.name}-${region}`, {
         stage: cfg.stage,
@@ -93,6 +94,7 @@ for (const { account, region } of placements) {
     }, { provider: providers.forAccount(account) });
     writerRoleArns.push(...pipeline.writerRoleArns);
     (logging[account.name] ??= {})[region] = pulumi.output(pipeline.enabledSources);
+    (parking[account.name] ??= {})[region] = pipeline.parking;
 }
 
 const siem = new SiemDomain(`siem-${cfg.stage}`, {
@@ -131,3 +133,5 @@ export const siemEndpoint = siem.endpoint;
 export const siemDashboardsUrl = siem.dashboardsUrl;
 export const siemDomainArn = siem.domainArn;
 export const siemSignIn = siem.signInUrl;
+/** Where failed log records wait, per account and region: what `npm run replay` reads. */
+export const logParking = parking;

@@ -142,6 +142,8 @@ export class LogPipeline extends pulumi.ComponentResource {
     declare readonly streamArns: Record<string, pulumi.Output<string>>;
     /** Log sources shipped from here: `cloudtrail`, `vpcflow`, `waf`, `dns`, `securityhub`. */
     declare readonly enabledSources: string[];
+    /** Where failed records wait for `npm run replay`: the dead-letter bucket and the queues. */
+    declare readonly parking: pulumi.Output<{ bucket: string; shipperFailureQueueUrl?: string; securityHubDlqUrl?: string }>;
 
     constructor(name: string, args: LogPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before super: bad arguments must fail without registering a half-built component.
@@ -200,6 +202,8 @@ export class LogPipeline extends pulumi.ComponentResource {
         const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention };
 
         let trailOut: pulumi.Output<string> | undefined;
+        let shipperQueueUrl: pulumi.Output<string> | undefined;
+        let securityHubDlqUrl: pulumi.Output<string> | undefined;
         if (withTrail) {
             const organization = args.trail === "organization";
             const organizationId = organization ? args.organizationId : undefined;
@@ -264,6 +268,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 ...fnCommon,
             }, parent);
             writers.push(shipper.role.arn);
+            shipperQueueUrl = shipper.failureQueue.url;
             const permission = new aws.lambda.Permission(`${name}-shipper-invoke`, {
                 region,
                 action: "lambda:InvokeFunction",
@@ -380,6 +385,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 tags,
             }, parent);
             const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { region, sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
+            securityHubDlqUrl = dlq.url;
             new aws.sqs.QueuePolicy(`${name}-securityhub-dlq`, {
                 region,
                 queueUrl: dlq.url,
@@ -403,6 +409,8 @@ export class LogPipeline extends pulumi.ComponentResource {
         }
 
         this.writerRoleArns = writers;
+        this.parking = pulumi.all([deadLetters.name, shipperQueueUrl, securityHubDlqUrl]).apply(([bucket, shipperFailureQueueUrl, dlqUrl]) =>
+            ({ bucket, ...(shipperFailureQueueUrl ? { shipperFailureQueueUrl } : {}), ...(dlqUrl ? { securityHubDlqUrl: dlqUrl } : {}) }));
         this.deadLetterBucketName = deadLetters.name;
         this.trailArn = trailOut;
         this.streamArns = streams;

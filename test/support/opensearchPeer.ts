@@ -188,6 +188,11 @@ export class OpenSearchPeer {
         for (let i = 0; i < n; i++) this.scripted.push(response);
     }
 
+    /** Drops every scripted response still queued (the end of a simulated outage). */
+    clearScripted(): void {
+        this.scripted.length = 0;
+    }
+
     /** Fails individual `_bulk` index/create items for which `predicate` returns an error; `undefined` clears it. */
     rejectItems(predicate: ItemPredicate | undefined): void {
         this.state.rejectItem = predicate;
