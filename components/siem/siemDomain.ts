@@ -63,7 +63,10 @@ export interface SiemDomainArgs {
     domainLogRetentionDays?: number;
     /** Backoff bounds for the dynamic providers while the domain is processing; defaults suit a real domain. */
     providerRetry?: RetryOptions;
-    /** The security account's alert topic (home region): the domain's health alarms notify it. */
+    /**
+     * The security account's alert topic (home region). Given, the domain's health alarms notify it, and the
+     * detections — Security Analytics detectors, Alerting monitors — send to it through an SNS notification channel.
+     */
     alarmTopicArn?: pulumi.Input<string>;
     /** Stage name shown in alarm descriptions and Cognito names. */
     stage?: string;
@@ -114,13 +117,15 @@ export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
  * The SIEM: one OpenSearch domain that receives every account's security logs, secure by default
  * and completely configured by `pulumi up`.
  *
- * Order on a fresh domain (for the README): domain → access policy → (FGAC) audit logging, admin mappings,
- * index templates and the ISM policy → the writer role mapping (so no writer can create an index before
- * its template and retention policy exist) and today's `cloudtrail-` index bootstrapped from its template, with
- * one marker document (`eventName: GuardpostSiemBootstrap`) when no CloudTrail document exists yet,
- * because the anomaly-detection plugin refuses to create a detector over indices without documents →
- * Dashboards index patterns, visualizations, dashboard → the anomaly detector, created and started.
- * The marker document is deleted with the stack, or by ISM with its index.
+ * Order on a fresh domain (for the README): sign-in (Cognito pools and group roles) → domain → access policy
+ * → (FGAC) audit logging, admin and analyst mappings, index templates and the ISM policy → the writer role
+ * mapping (so no writer can create an index before its template and retention policy exist) and this period's
+ * `cloudtrail-` index bootstrapped from its template, with one marker document (`eventName:
+ * GuardpostSiemBootstrap`) when no CloudTrail document exists yet, because the anomaly-detection plugin
+ * refuses to create a detector over indices without documents → Dashboards index patterns, visualizations and
+ * one dashboard per log type → the anomaly detector, created and started → the notification channel,
+ * Security Analytics detectors and Alerting monitors. The marker document is deleted with the stack, or by
+ * ISM with its index. Health alarms and the shared log resource policy sit beside the domain.
  */
 export class SiemDomain extends pulumi.ComponentResource {
     /** `https://` URL of the domain's REST endpoint (what shippers get as OPENSEARCH_ENDPOINT). */

@@ -1,8 +1,9 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 import {
-    bulk, catIndices, IndexState, indexApi, indexTemplateApi, ItemPredicate, osError, PeerRequest, PeerState, Reply,
+    bulk, catIndices, IndexState, indexApi, ItemPredicate, osError, PeerRequest, PeerState, Reply,
 } from "./opensearchPeerIndices";
+import { indexTemplateApi } from "./opensearchPeerTemplates";
 import { adApi, dashboardsApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
 import { ismApi, runIsm } from "./opensearchPeerIsm";
 import { clusterApi, clusterHealth } from "./opensearchPeerCluster";
