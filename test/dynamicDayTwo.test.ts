@@ -144,6 +144,15 @@ describe("OpenSearch dynamic providers on day two: read, delete when the domain 
         expect(peer.savedObjects.get("visualization/guardpost-vis")!.attributes).to.deep.equal(vis.attributes);
     });
 
+    it("upgrading from state written before edits were tracked does not mistake guardpost's own object for a person's edit", async () => {
+        const v1 = { ...conn, objectType: "dashboard", objectId: "guardpost-waf", attributes: { title: "WAF", panelsJSON: "[1]" } };
+        const created = await dashboardsProvider.create(v1);
+        const { writtenVersion, writtenDigest, preservedCopies, ...stateOfV1 } = created.outs;
+        const updated = await dashboardsProvider.update!(created.id, stateOfV1, { ...v1, attributes: { title: "WAF", panelsJSON: "[1,2]" } });
+        expect(updated.outs.preservedCopies).to.deep.equal([]);
+        expect([...peer.savedObjects.keys()]).to.deep.equal(["dashboard/guardpost-waf"]);
+    });
+
     describe("delete when the domain is gone", () => {
         const kinds: Array<[string, any, any]> = [
             ["role", roleProvider, { name: "r", clusterPermissions: [], indexPermissions: [] }],

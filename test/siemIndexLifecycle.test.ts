@@ -153,6 +153,19 @@ describe("SIEM indices over time, against the peer's shard limit, health and ISM
         }
     });
 
+    it("an index the retention pattern matches but ISM never managed does not fail the policy update", async () => {
+        const peer = await OpenSearchPeer.start();
+        try {
+            await fetch(`${peer.url}/waf-2020-01`, { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" });
+            const { ism, ismOuts } = await setUp(peer, { retentionDays: 90, period: "month", replicas: 0 });
+            const res: any = await (await fetch(`${peer.url}/_plugins/_ism/change_policy/waf-*`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ policy_id: ISM_POLICY_ID }) })).json();
+            expect(res.failed_indices[0]).to.include({ index_name: "waf-2020-01", reason: "This index is not being managed." });
+            await ismPolicyProvider.update!(ISM_POLICY_ID, ismOuts, { ...ism, policy: retentionPolicy(30, "month") });
+        } finally {
+            await peer.close();
+        }
+    });
+
     it("the peer is honest about the cache: a policy updated without change_policy leaves existing indices on the old version, and read reports them", async () => {
         const peer = await OpenSearchPeer.start();
         try {

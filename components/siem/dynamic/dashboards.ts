@@ -51,7 +51,8 @@ async function putObject(props: any, olds?: any): Promise<{ writtenVersion?: str
             const live = got.body ?? {};
             // What guardpost wrote last time and what it writes now are not someone's edit; `pulumi refresh`
             // may have copied the edit into `attributes`, so the digest of what was written is the reference.
-            const ours = [digest(props.attributes), olds?.writtenDigest].filter(Boolean);
+            // State from before writtenDigest existed: what guardpost wrote then is in `attributes`.
+            const ours = [digest(props.attributes), olds?.writtenDigest ?? (olds?.attributes ? digest(olds.attributes) : undefined)].filter(Boolean);
             const editedByPeople = live.version !== olds?.writtenVersion && !ours.includes(digest(projectLike(live.attributes, props.attributes)));
             if (editedByPeople) {
                 const copyId = editedCopyId(props.objectId, new Date());

@@ -49,9 +49,10 @@ async function moveManagedIndices(props: any): Promise<number> {
         const res = await withRetry(conn, `change_policy ${pattern}`, client => send(client, conn, {
             method: "POST", path: `/_plugins/_ism/change_policy/${encodeURIComponent(pattern).replace(/%2A/g, "*")}`, body: { policy_id: props.policyId },
         }, [404], true));
-        if (res.body?.failures) {
-            const failed = (res.body.failed_indices ?? []).map((f: any) => `${f.index_name}: ${f.reason}`).join("; ");
-            throw Object.assign(new Error(`ISM change_policy on ${pattern} failed for some indices: ${failed}`), { retryable: false });
+        // An index the pattern matches but ISM does not manage has no policy to move: not an error for retention.
+        const failed = (res.body?.failed_indices ?? []).filter((f: any) => !/not being managed/i.test(String(f.reason)));
+        if (failed.length > 0) {
+            throw Object.assign(new Error(`ISM change_policy on ${pattern} failed for some indices: ${failed.map((f: any) => `${f.index_name}: ${f.reason}`).join("; ")}`), { retryable: false });
         }
         moved += res.body?.updated_indices ?? 0;
     }
