@@ -10,6 +10,8 @@ import { THREAT_LIST_URL } from "./model/threatListLocation";
 import {
     DEFAULT_ADOPTED_CONFIG_NAME, managedServices, SERVICE_MODES, type AccountServices, type ServiceMode,
 } from "./model/services";
+import { DEFAULT_PEOPLE_GROUPS, GROUP_NAME, type PeopleGroups, type SamlSignIn } from "./model/siemAccess";
+import { INDEX_PERIODS, sizingIssues, type IndexPeriod } from "./model/siemSizing";
 
 export { ConfigError } from "./configErrors";
 
@@ -131,6 +133,18 @@ export interface SiemConfig {
     /** IAM role mapped to all_access + security_manager; default: the security account's deployer role. */
     adminRoleArn: string;
     allowedCidrs: string[];
+    /** One index per log type per `month` (default) or `day`; see model/siemSizing.ts. */
+    indexPeriod: IndexPeriod;
+    /** Primary shards of every log index. Default 1. */
+    primaryShards: number;
+    /** Replicas of every log index; default 0 on one data node, else 1. */
+    replicas: number;
+    /** The Cognito / SAML groups people sign in as. */
+    people: PeopleGroups;
+    /** SAML sign-in; absent: Amazon Cognito. */
+    saml?: SamlSignIn;
+    /** Prefix of the Cognito hosted sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`); default `guardpost-<stage>-<security account id>`. */
+    cognitoDomainPrefix: string;
 }
 
 export interface LogsConfig {
@@ -211,7 +225,7 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
     const detection = parseDetection(read(raw, "detection"), accounts, issues, homeRegion, organization);
     validateAccountServices(accounts, organization, detection, issues);
     const alerts = parseAlerts(read(raw, "alerts"), issues);
-    const siem = parseSiem(read(raw, "siem"), securityAccount, issues);
+    const siem = parseSiem(read(raw, "siem"), securityAccount, issues, stage);
     const logs = parseLogs(read(raw, "logs"), homeRegion, organization, issues);
     for (const account of accounts) {
         validateAccountLogs(account, issues);
@@ -454,12 +468,13 @@ function parseAlerts(value: unknown, issues: Issues): AlertsConfig {
     };
 }
 
-function parseSiem(value: unknown, security: AccountConfig | undefined, issues: Issues): SiemConfig {
+function parseSiem(value: unknown, security: AccountConfig | undefined, issues: Issues, stage = "dev"): SiemConfig {
     const at = "guardpost:siem";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["engineVersion", "instanceType", "instanceCount", "dedicatedMasterType", "dedicatedMasterCount", "zoneAwareness", "availabilityZoneCount", "volumeSizeGb", "retentionDays", "adminRoleArn", "allowedCidrs"], issues);
+    unknownKeys(v, at, ["engineVersion", "instanceType", "instanceCount", "dedicatedMasterType", "dedicatedMasterCount", "zoneAwareness", "availabilityZoneCount", "volumeSizeGb", "retentionDays", "adminRoleArn", "allowedCidrs",
+        "indexPeriod", "primaryShards", "replicas", "people", "saml", "cognitoDomainPrefix"], issues);
     const engineVersion = str(v.engineVersion ?? "OpenSearch_2.19", `${at}.engineVersion`, issues, { pattern: /^OpenSearch_2\.\d+$/, hint: "an OpenSearch 2.x engine such as OpenSearch_2.19" }) ?? "OpenSearch_2.19";
-    const instanceType = str(v.instanceType ?? "t3.medium.search", `${at}.instanceType`, issues, { pattern: /^[a-z0-9]+\.[a-z0-9]+\.search$/, hint: "an OpenSearch instance type such as r6g.large.search" }) ?? "t3.medium.search";
+    const instanceType = str(v.instanceType ?? "r6g.large.search", `${at}.instanceType`, issues, { pattern: /^[a-z0-9]+\.[a-z0-9]+\.search$/, hint: "an OpenSearch instance type such as r6g.large.search" }) ?? "r6g.large.search";
     const instanceCount = num(v.instanceCount ?? 1, `${at}.instanceCount`, issues, { min: 1, max: 80, integer: true, hint: "data nodes, 1–80" }) ?? 1;
     const dedicatedMasterCount = num(v.dedicatedMasterCount ?? 0, `${at}.dedicatedMasterCount`, issues, { min: 0, max: 5, integer: true, hint: "0, 3 or 5" }) ?? 0;
     if (![0, 3, 5].includes(dedicatedMasterCount)) issues.add(`${at}.dedicatedMasterCount`, `${dedicatedMasterCount} dedicated masters cannot form a safe quorum`, "use 0, 3 or 5");
@@ -475,7 +490,45 @@ function parseSiem(value: unknown, security: AccountConfig | undefined, issues: 
         ? security?.roleArn ?? ""
         : str(v.adminRoleArn, `${at}.adminRoleArn`, issues, { pattern: /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, hint: "an IAM role ARN" }) ?? "";
     const allowedCidrs = list(v.allowedCidrs ?? [], `${at}.allowedCidrs`, issues, (c, k) => str(c, k, issues, { pattern: /^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$|^[0-9a-fA-F:]+\/\d{1,3}$/, hint: "a CIDR such as 203.0.113.0/24" })) ?? [];
-    return { engineVersion, instanceType, instanceCount, dedicatedMasterType, dedicatedMasterCount, zoneAwareness, availabilityZoneCount, volumeSizeGb, retentionDays, adminRoleArn, allowedCidrs };
+    const indexPeriod = oneOf(v.indexPeriod ?? "month", `${at}.indexPeriod`, issues, INDEX_PERIODS) ?? "month";
+    const primaryShards = num(v.primaryShards ?? 1, `${at}.primaryShards`, issues, { min: 1, max: 64, integer: true, hint: "primary shards per log index; aim for 10–50 GiB per shard" }) ?? 1;
+    const replicas = num(v.replicas ?? (instanceCount > 1 ? 1 : 0), `${at}.replicas`, issues, { min: 0, max: 5, integer: true, hint: "replicas per log index, at most instanceCount - 1" }) ?? 0;
+    for (const i of sizingIssues({ retentionDays, indexPeriod, primaryShards, replicas, dataNodes: instanceCount, instanceType })) issues.add(i.key, i.problem, i.fix);
+    const people = parsePeople(v.people, `${at}.people`, issues);
+    const saml = v.saml === undefined ? undefined : parseSaml(v.saml, `${at}.saml`, issues);
+    if (saml && allowedCidrs.length === 0) {
+        issues.add(`${at}.allowedCidrs`, "is empty while siem.saml is set; SAML browsers reach the domain unsigned, so its access policy must admit them by source address", "list the networks your analysts sign in from, e.g. [203.0.113.0/24]");
+    }
+    const cognitoDomainPrefix = str(v.cognitoDomainPrefix ?? `guardpost-${stage}-${security?.id ?? "000000000000"}`, `${at}.cognitoDomainPrefix`, issues, { pattern: /^(?!.*aws)(?!.*amazon)(?!.*cognito)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, hint: "lower-case letters, digits and '-', without 'aws', 'amazon' or 'cognito' (Cognito's rule for domain prefixes)" }) ?? "";
+    return { engineVersion, instanceType, instanceCount, dedicatedMasterType, dedicatedMasterCount, zoneAwareness, availabilityZoneCount, volumeSizeGb, retentionDays, adminRoleArn, allowedCidrs,
+        indexPeriod, primaryShards, replicas, people, saml, cognitoDomainPrefix };
+}
+
+function parsePeople(value: unknown, at: string, issues: Issues): PeopleGroups {
+    const v = object(value, at, issues);
+    unknownKeys(v, at, ["analystGroup", "adminGroup"], issues);
+    const group = (k: keyof PeopleGroups) => str(v[k] ?? DEFAULT_PEOPLE_GROUPS[k], `${at}.${k}`, issues, { pattern: GROUP_NAME, hint: "a group name of letters, digits and _+=,.@- (at most 128)" }) ?? DEFAULT_PEOPLE_GROUPS[k];
+    const people = { analystGroup: group("analystGroup"), adminGroup: group("adminGroup") };
+    if (people.analystGroup === people.adminGroup) issues.add(`${at}.adminGroup`, `is the same group as analystGroup ('${people.adminGroup}')`, "give admins their own group");
+    return people;
+}
+
+function parseSaml(value: unknown, at: string, issues: Issues): SamlSignIn | undefined {
+    if (!isRecord(value)) {
+        issues.add(at, `must be an object, got ${describe(value)}`, "give {entityId, metadataUrl} or {entityId, metadataFile}");
+        return undefined;
+    }
+    unknownKeys(value, at, ["entityId", "metadataUrl", "metadataFile", "rolesKey", "subjectKey", "sessionTimeoutMinutes"], issues);
+    const entityId = str(value.entityId, `${at}.entityId`, issues, { pattern: /^\S{1,512}$/, hint: "the IdP's entity id (the entityID attribute of its metadata)" });
+    if ((value.metadataUrl === undefined) === (value.metadataFile === undefined)) {
+        issues.add(at, value.metadataUrl === undefined ? "has neither metadataUrl nor metadataFile" : "has both metadataUrl and metadataFile", "give exactly one: metadataUrl (https://…, fetched by pulumi up) or metadataFile (a path in this repo)");
+    }
+    const metadataUrl = value.metadataUrl === undefined ? undefined : str(value.metadataUrl, `${at}.metadataUrl`, issues, { pattern: /^https:\/\/\S+$/, hint: "an https:// URL of the IdP metadata XML" });
+    const metadataFile = value.metadataFile === undefined ? undefined : str(value.metadataFile, `${at}.metadataFile`, issues, { pattern: /\.xml$/, hint: "a path to the IdP metadata .xml file" });
+    const rolesKey = str(value.rolesKey ?? "Role", `${at}.rolesKey`, issues, { pattern: /^\S{1,256}$/, hint: "the SAML attribute that carries the user's groups" }) ?? "Role";
+    const subjectKey = value.subjectKey === undefined ? undefined : str(value.subjectKey, `${at}.subjectKey`, issues, { pattern: /^\S{1,256}$/, hint: "the SAML attribute that carries the user name" });
+    const sessionTimeoutMinutes = num(value.sessionTimeoutMinutes ?? 60, `${at}.sessionTimeoutMinutes`, issues, { min: 1, max: 1440, integer: true, hint: "Dashboards session length" }) ?? 60;
+    return entityId ? { entityId, metadataUrl, metadataFile, rolesKey, subjectKey, sessionTimeoutMinutes } : undefined;
 }
 
 function parseLogs(value: unknown, homeRegion: string, organization: boolean, issues: Issues): LogsConfig {

@@ -127,6 +127,7 @@ const [domainArn, resolveDomainArn] = pulumi.deferredOutput<string>();
 const [domainEndpoint, resolveDomainEndpoint] = pulumi.deferredOutput<string>();
 const writerRoleArns: pulumi.Output<string>[] = [];
 const logging: Record<string, Record<string, pulumi.Output<string[]>>> = {};
+const parking: Record<string, Record<string, pulumi.Output<unknown>>> = {};
 for (const { account, region } of placements) {
     const pipeline = new LogPipeline(`${account.name}-${region}`, {
         stage: cfg.stage,
@@ -146,6 +147,7 @@ for (const { account, region } of placements) {
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
         shipperReservedConcurrency: cfg.logs.shipperReservedConcurrency,
         alarmTopicArn: alerting[account.name][region],
+        indexPeriod: cfg.siem.indexPeriod,
     }, {
         provider: providers.forAccount(account),
         // The organization trail needs CloudTrail's trusted access first (CloudTrailAccessNotEnabledException).
@@ -153,6 +155,7 @@ for (const { account, region } of placements) {
     });
     writerRoleArns.push(...pipeline.writerRoleArns);
     (logging[account.name] ??= {})[region] = pulumi.output(pipeline.enabledSources);
+    (parking[account.name] ??= {})[region] = pipeline.parking;
 }
 
 function afterOrganizationReady(args: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined {
@@ -177,6 +180,12 @@ const siem = new SiemDomain(`siem-${cfg.stage}`, {
     region: cfg.homeRegion,
     writerRoleArns,
     allowedCidrs: cfg.siem.allowedCidrs,
+    indices: { period: cfg.siem.indexPeriod, primaryShards: cfg.siem.primaryShards, replicas: cfg.siem.replicas },
+    alarmTopicArn: alerting[cfg.securityAccount.name][cfg.homeRegion],
+    stage: cfg.stage,
+    people: cfg.siem.people,
+    saml: cfg.siem.saml,
+    cognitoDomainPrefix: cfg.siem.cognitoDomainPrefix,
 }, { provider: providers.forAccount(cfg.securityAccount) });
 resolveDomainArn(siem.domainArn);
 resolveDomainEndpoint(siem.endpoint);
@@ -189,3 +198,6 @@ export const logSources = logging;
 export const siemEndpoint = siem.endpoint;
 export const siemDashboardsUrl = siem.dashboardsUrl;
 export const siemDomainArn = siem.domainArn;
+export const siemSignIn = siem.signInUrl;
+/** Where failed log records wait, per account and region: what `npm run replay` reads. */
+export const logParking = parking;

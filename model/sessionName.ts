@@ -26,6 +26,8 @@ export const providerSessionName = (stack: string) => sessionName(stack);
 export const OPENSEARCH_PROVIDER_SESSION = sessionName("opensearch");
 /** `npm run sample-findings`. */
 export const SAMPLE_FINDINGS_SESSION = sessionName("sample-findings");
+/** `npm run replay`. */
+export const REPLAY_SESSION = sessionName("replay");
 
 /** The trust-policy condition that admits every session name above, and only names with the prefix. */
 export function sessionNameCondition(): { StringLike: { "sts:RoleSessionName": string } } {

@@ -67,6 +67,20 @@ export function isPublicPrincipal(principal: unknown): boolean {
     return false;
 }
 
+/**
+ * A public principal narrowed to source addresses: what SAML sign-in for Dashboards needs, since browsers
+ * send unsigned requests (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/saml.html), with
+ * fine-grained access control authenticating every request behind it.
+ */
+function sourceIpLimited(s: Record<string, any>): boolean {
+    const ip = s.Condition?.IpAddress?.["aws:SourceIp"];
+    return asList(ip).length > 0 && !asList(ip).some(c => /\/0$/.test(String(c)));
+}
+
+function openToAnyone(s: Record<string, any>): boolean {
+    return isPublicPrincipal(s.Principal) && s.Effect !== "Deny" && !sourceIpLimited(s);
+}
+
 export const resourceRules: ResourceRule[] = [
     {
         name: "guardduty-detector-fifteen-minutes",
@@ -94,7 +108,7 @@ export const resourceRules: ResourceRule[] = [
             if (endpoint?.enforceHttps !== true) out.push("OpenSearch domain does not enforce HTTPS; set domainEndpointOptions.enforceHttps: true.");
             if (!TLS_POLICIES_12_PLUS.includes(endpoint?.tlsSecurityPolicy)) out.push(`OpenSearch domain allows TLS below 1.2 (${endpoint?.tlsSecurityPolicy ?? "default policy"}); use Policy-Min-TLS-1-2-PFS-2023-10.`);
             if (first(p.advancedSecurityOptions)?.enabled !== true) out.push("OpenSearch domain has no fine-grained access control; set advancedSecurityOptions.enabled: true.");
-            if (p.accessPolicies !== undefined && statements(p.accessPolicies).some(s => isPublicPrincipal(s.Principal) && s.Effect !== "Deny")) {
+            if (p.accessPolicies !== undefined && statements(p.accessPolicies).some(openToAnyone)) {
                 out.push("OpenSearch domain access policy allows Principal \"*\"; name the IAM roles that may call it.");
             }
             return out;
@@ -102,9 +116,9 @@ export const resourceRules: ResourceRule[] = [
     },
     {
         name: "opensearch-access-policy-no-public-principal",
-        description: "OpenSearch access policies never allow Principal \"*\".",
+        description: "OpenSearch access policies never allow Principal \"*\" unless limited to source addresses (SAML sign-in).",
         types: ["aws:opensearch/domainPolicy:DomainPolicy"],
-        check: r => statements(r.props.accessPolicies).some(s => isPublicPrincipal(s.Principal) && s.Effect !== "Deny")
+        check: r => statements(r.props.accessPolicies).some(openToAnyone)
             ? ["OpenSearch access policy allows Principal \"*\"; allow only named IAM roles."]
             : [],
     },

@@ -8,6 +8,7 @@ import * as path from "path";
 import { ConfigError } from "../config";
 import { runPlan } from "../plan/plan";
 import { deployerRoleFromPlan, splitPolicy, stackSetTemplates } from "./deployerRoleLib";
+import { exitAfterFlush } from "./exitAfterFlush";
 
 interface Args { stack?: string; account?: string; json: boolean; trust: string[]; stackset?: string }
 
@@ -67,5 +68,5 @@ export async function main(argv: string[], write: (s: string) => void, writeErr:
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2), (s) => process.stdout.write(s + "\n"), (s) => process.stderr.write(s + "\n")).then((code) => process.exit(code));
+    main(process.argv.slice(2), (s) => process.stdout.write(s + "\n"), (s) => process.stderr.write(s + "\n")).then(exitAfterFlush);
 }

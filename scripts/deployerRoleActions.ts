@@ -40,7 +40,11 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     },
     "aws:iam/rolePolicy:RolePolicy": { actions: [], iam: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"] },
     // AWS_ConfigRole for a standalone recorder role, AWSConfigRoleForOrganizations for the organization aggregator's role.
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": { actions: [], attachPolicies: ["service-role/AWS_ConfigRole", "service-role/AWSConfigRoleForOrganizations"] },
+    // AWS_ConfigRole for a standalone recorder role, AWSConfigRoleForOrganizations for the organization aggregator's role,
+    // AmazonOpenSearchServiceCognitoAccess for the role OpenSearch uses to configure the SIEM's Cognito pools.
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+        actions: [], attachPolicies: ["service-role/AWS_ConfigRole", "service-role/AWSConfigRoleForOrganizations", "AmazonOpenSearchServiceCognitoAccess"],
+    },
     // Config's recorder role (https://docs.aws.amazon.com/config/latest/developerguide/using-service-linked-roles.html):
     // created by name only, through the service-linked-role allowance below.
     "aws:iam/serviceLinkedRole:ServiceLinkedRole": { actions: [], serviceLinkedRoles: ["config.amazonaws.com"] },
@@ -233,6 +237,28 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
         actions: ["es:CreateDomain", "es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig", "es:UpdateDomainConfig", "es:DeleteDomain",
             "es:AddTags", "es:RemoveTags", "es:ListTags", "es:UpgradeDomain", "es:GetCompatibleVersions"],
         serviceLinkedRoles: ["opensearchservice.amazonaws.com"],
+        // The Cognito access role (cognitoOptions) and the notification channel's SNS role are passed to OpenSearch.
+        passRoleTo: "es.amazonaws.com",
+    },
+    // Sign-in for people (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/cognito-auth.html).
+    "aws:cognito/userPool:UserPool": {
+        actions: ["cognito-idp:CreateUserPool", "cognito-idp:DescribeUserPool", "cognito-idp:UpdateUserPool", "cognito-idp:DeleteUserPool",
+            "cognito-idp:SetUserPoolMfaConfig", "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:TagResource", "cognito-idp:UntagResource", "cognito-idp:ListTagsForResource"],
+    },
+    "aws:cognito/userPoolDomain:UserPoolDomain": {
+        actions: ["cognito-idp:CreateUserPoolDomain", "cognito-idp:DescribeUserPoolDomain", "cognito-idp:UpdateUserPoolDomain", "cognito-idp:DeleteUserPoolDomain"],
+    },
+    "aws:cognito/userGroup:UserGroup": {
+        actions: ["cognito-idp:CreateGroup", "cognito-idp:GetGroup", "cognito-idp:UpdateGroup", "cognito-idp:DeleteGroup"],
+        passRoleTo: "cognito-idp.amazonaws.com",
+    },
+    "aws:cognito/identityPool:IdentityPool": {
+        actions: ["cognito-identity:CreateIdentityPool", "cognito-identity:DescribeIdentityPool", "cognito-identity:UpdateIdentityPool",
+            "cognito-identity:DeleteIdentityPool", "cognito-identity:TagResource", "cognito-identity:UntagResource", "cognito-identity:ListTagsForResource"],
+    },
+    "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment": {
+        actions: ["cognito-identity:SetIdentityPoolRoles", "cognito-identity:GetIdentityPoolRoles"],
+        passRoleTo: "cognito-identity.amazonaws.com",
     },
     "aws:opensearch/domainPolicy:DomainPolicy": { actions: ["es:UpdateDomainConfig", "es:DescribeDomain", "es:DescribeDomainConfig"] },
 };

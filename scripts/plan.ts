@@ -7,6 +7,7 @@ import { checkPolicies, renderViolations } from "../plan/policyCheck";
 import { renderMermaid } from "../plan/mermaid";
 import { renderJson, renderText } from "../plan/render";
 import type { Coverage } from "../plan/coverage";
+import { exitAfterFlush } from "./exitAfterFlush";
 
 interface PlanArgs {
     stack: string;
@@ -73,5 +74,5 @@ export function coverageExitCode(coverage: Coverage, writeErr: (s: string) => vo
 
 if (require.main === module) {
     main(process.argv.slice(2), s => process.stdout.write(s + "\n"), s => process.stderr.write(s + "\n"))
-        .then(code => process.exit(code));
+        .then(exitAfterFlush);
 }

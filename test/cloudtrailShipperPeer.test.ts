@@ -196,7 +196,7 @@ describe("cloudtrail-shipper against the loopback OpenSearch peer", function () 
         expect(peer.docs("ct-slow-2023.07.10").size).to.equal(10);
     });
 
-    it("runs the serialized factory (env contract only) against the signed peer, with geo and the dead-letter bucket", async () => {
+    it("runs the serialized factory (env contract only, monthly indices by default) against the signed peer, with geo and the dead-letter bucket", async () => {
         peer.requireAuth("sigv4");
         Object.assign(process.env, {
             OPENSEARCH_ENDPOINT: peer.url, GEOIP_DATABASE: GEOIP_CITY, GEOIP_ASN_DATABASE: GEOIP_ASN,
@@ -209,10 +209,10 @@ describe("cloudtrail-shipper against the loopback OpenSearch peer", function () 
             peer.rejectItems(({ id }) => (id === records[1].eventID ? { status: 400, type: "mapper_parsing_exception", reason: "failed to parse" } : undefined));
             const r: any = await h(awslogsEvent(events), { getRemainingTimeInMillis: () => 60_000 });
             expect(r).to.include({ status: "shipped", indexed: 9, rejected: 1, deadLettered: 1 });
-            const docs = peer.docs("ct-serialized-2023.07.10");
+            const docs = peer.docs("ct-serialized-2023-07");
             expect(docs.get(records[0].eventID).geo).to.include({ country_iso_code: "US", city_name: "Milton", asn: 209 });
             const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-            expect(puts.map((p) => [p.Bucket, p.Key])).to.deep.equal([["guardpost-dead-letters", `cloudtrail-shipper/rejected/ct-serialized-2023.07.10/${records[1].eventID}.json`]]);
+            expect(puts.map((p) => [p.Bucket, p.Key])).to.deep.equal([["guardpost-dead-letters", `cloudtrail-shipper/rejected/ct-serialized-2023-07/${records[1].eventID}.json`]]);
             expect(text).to.contain('require("@opensearch-project/opensearch")');
             expect(text).to.contain('require("maxmind")');
             expect(text).to.not.contain(TEST_ENV.AWS_SECRET_ACCESS_KEY);

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { anomalyDetectorProvider } from "../components/siem/dynamic/anomalyDetector";
 import { auditConfigProvider, overlay } from "../components/siem/dynamic/auditConfig";
 import { dashboardsProvider } from "../components/siem/dynamic/dashboards";
-import { BOOTSTRAP_DOC_ID, dailyIndex, indexBootstrapProvider } from "../components/siem/dynamic/indexBootstrap";
+import { BOOTSTRAP_DOC_ID, indexBootstrapProvider } from "../components/siem/dynamic/indexBootstrap";
+import { monthlyIndex } from "../functions/cloudtrail-shipper/indexName";
 import { indexTemplateProvider } from "../components/siem/dynamic/indexTemplate";
 import { ismPolicyProvider } from "../components/siem/dynamic/ismPolicy";
 import { roleProvider } from "../components/siem/dynamic/role";
@@ -231,7 +232,7 @@ describe("OpenSearch dynamic providers against the peer", () => {
     describe("IndexBootstrap and AnomalyDetector on a fresh domain", () => {
         const template = () => ({ ...conn, name: "guardpost-cloudtrail", body: { index_patterns: ["cloudtrail-*"], priority: 100, template: { mappings: { properties: {
             "@timestamp": { type: "date" }, eventName: { type: "keyword" }, userIdentity: { properties: { arn: { type: "keyword" } } } } } } } });
-        const bootstrap = () => ({ ...conn, indexPrefix: "cloudtrail-", timeField: "@timestamp",
+        const bootstrap = () => ({ ...conn, indexPrefix: "cloudtrail", timeField: "@timestamp",
             document: { eventSource: "guardpost.siem", eventName: "GuardpostSiemBootstrap", userIdentity: { arn: "guardpost:bootstrap" } } });
         const detector = (interval = 10) => ({ ...conn, start: true, detector: { name: "guardpost-cloudtrail-callers", time_field: "@timestamp", indices: ["cloudtrail-*"],
             category_field: ["userIdentity.arn"], detection_interval: { period: { interval, unit: "Minutes" } },
@@ -247,7 +248,7 @@ describe("OpenSearch dynamic providers against the peer", () => {
         it("bootstraps today's index from its template with one marker document, once", async () => {
             await indexTemplateProvider.create(template());
             const first = await indexBootstrapProvider.create(bootstrap());
-            const today = dailyIndex("cloudtrail-", new Date());
+            const today = monthlyIndex("cloudtrail", new Date());
             expect(first.outs).to.include({ index: today, seeded: true });
             expect(peer.index(today)!.template).to.equal("guardpost-cloudtrail");
             const marker = peer.docs(today).get(BOOTSTRAP_DOC_ID);
@@ -268,7 +269,7 @@ describe("OpenSearch dynamic providers against the peer", () => {
             peer.requireAuth("sigv4", { credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
             const out = await indexBootstrapProvider.create(bootstrap());
             expect(out.outs.seeded).to.equal(false);
-            expect(peer.docs(dailyIndex("cloudtrail-", new Date())).size).to.equal(0);
+            expect(peer.docs(monthlyIndex("cloudtrail", new Date())).size).to.equal(0);
         });
 
         it("create (and start) → update stops, changes, restarts → adopt by name → delete stops and deletes", async () => {

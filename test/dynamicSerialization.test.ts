@@ -9,6 +9,10 @@ import { IndexTemplate } from "../components/siem/dynamic/indexTemplate";
 import { IsmPolicy } from "../components/siem/dynamic/ismPolicy";
 import { OpenSearchRole } from "../components/siem/dynamic/role";
 import { OpenSearchRoleMapping } from "../components/siem/dynamic/roleMapping";
+import { NotificationChannel } from "../components/siem/dynamic/notificationChannel";
+import { SecurityAnalyticsDetector } from "../components/siem/dynamic/securityAnalyticsDetector";
+import { AlertingMonitor } from "../components/siem/dynamic/alertingMonitor";
+import { vpcRejectBurstMonitor } from "../components/siem/siemDetections";
 import { runMocked } from "../plan/engine";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 import { startStsPeer } from "./support/stsPeer";
@@ -53,6 +57,13 @@ describe("OpenSearch dynamic resources: the serialized __provider", () => {
             { type: "IndexBootstrap", make: i => new IndexBootstrap("bootstrap", i), inputs: { indexPrefix: "t-", timeField: "@timestamp", document: { who: "bootstrap" } },
                 next: { indexPrefix: "t-", timeField: "@timestamp", document: { who: "bootstrap-2" } } },
             { type: "AnomalyDetector", make: i => new AnomalyDetector("detector", i), inputs: { start: true, detector: det }, next: { start: true, detector: { ...det, description: "v2" } } },
+            { type: "NotificationChannel", make: i => new NotificationChannel("channel", i),
+                inputs: { channelId: "c1", name: "alerts", topicArn: "arn:aws:sns:us-east-1:111111111111:alerts", publishRoleArn: "arn:aws:iam::111111111111:role/publish" },
+                next: { channelId: "c1", name: "alerts v2", topicArn: "arn:aws:sns:us-east-1:111111111111:alerts", publishRoleArn: "arn:aws:iam::111111111111:role/publish" } },
+            { type: "SecurityAnalyticsDetector", make: i => new SecurityAnalyticsDetector("sa", i),
+                inputs: { name: "guardpost t", detectorType: "cloudtrail", indexPattern: "t-*", ruleTitles: ["AWS Root Credentials"], channelId: "c1" },
+                next: { name: "guardpost t", detectorType: "cloudtrail", indexPattern: "t-*", ruleTitles: ["AWS Root Credentials", "AWS CloudTrail Important Change"], channelId: "c1" } },
+            { type: "AlertingMonitor", make: i => new AlertingMonitor("monitor", i), inputs: { monitor: vpcRejectBurstMonitor("c1") }, next: { monitor: vpcRejectBurstMonitor("c1", 50) } },
         ];
         return list.map(c => ({ ...c, inputs: { ...conn, ...c.inputs }, next: { ...conn, ...c.next } }));
     }
@@ -77,7 +88,8 @@ describe("OpenSearch dynamic resources: the serialized __provider", () => {
     });
 
     it("registers every OpenSearch resource as a dynamic resource with a serialized provider", () => {
-        expect([...providers.keys()].sort()).to.deep.equal(["AnomalyDetector", "AuditConfig", "DashboardsObject", "IndexBootstrap", "IndexTemplate", "IsmPolicy", "Role", "RoleMapping"]);
+        expect([...providers.keys()].sort()).to.deep.equal(["AlertingMonitor", "AnomalyDetector", "AuditConfig", "DashboardsObject", "IndexBootstrap", "IndexTemplate", "IsmPolicy", "NotificationChannel",
+            "Role", "RoleMapping", "SecurityAnalyticsDetector"]);
         for (const text of providers.values()) expect(text).to.be.a("string").and.contain("exports.handler");
     });
 
@@ -105,6 +117,10 @@ describe("OpenSearch dynamic resources: the serialized __provider", () => {
             if (provider.check) expect((await provider.check({}, c.inputs)).failures ?? [], c.type).to.deep.equal([]);
             const created = await provider.create(c.inputs);
             expect((await provider.diff(created.id, created.outs, c.inputs)).changes, c.type).to.equal(false);
+            // `pulumi refresh` runs `read` from this same text, with the stored state (sdk/nodejs/cmd/dynamic-provider, read).
+            const refreshed = await provider.read(created.id, { ...created.outs, __provider: providers.get(c.type) });
+            expect(refreshed.id, c.type).to.equal(created.id);
+            expect((await provider.diff(created.id, refreshed.props, c.inputs)).changes, `${c.type} after refresh`).to.equal(false);
             expect((await provider.diff(created.id, created.outs, c.next)).changes, c.type).to.equal(true);
             const updated = await provider.update(created.id, created.outs, c.next);
             done.push({ provider, id: created.id, outs: updated.outs });
@@ -114,6 +130,7 @@ describe("OpenSearch dynamic resources: the serialized __provider", () => {
         expect(peer.detectors.size).to.equal(1);
         for (const d of done.reverse()) await d.provider.delete(d.id, d.outs);
         expect(peer.templates.size + peer.ism.policies.size + peer.savedObjects.size + peer.detectors.size).to.equal(0);
+        expect(peer.detections.channels.size + peer.detections.saDetectors.size + peer.detections.monitors.size).to.equal(0);
         expect(peer.security.roles.has("guardpost_log_writer")).to.equal(false);
         expect(peer.requests.every(r => String(r.headers.authorization).startsWith(`AWS4-HMAC-SHA256 Credential=${KEY}/`))).to.equal(true);
     });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { SiemDomain } from "../components/siem/siemDomain";
-import { dailyIndex } from "../components/siem/dynamic/indexBootstrap";
+import { monthlyIndex } from "../functions/cloudtrail-shipper/indexName";
 import { MockedResource, runMocked } from "../plan/engine";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 import { testProvider } from "./support/providers";
@@ -49,7 +49,7 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
         peer.requireAuth("sigv4", { credentials: { accessKeyId: KEY, secretAccessKey: SECRET } });
         const { resources } = await runMocked(() => {
             new SiemDomain("guardpost-siem", {
-                engineVersion: "OpenSearch_2.13", sizing: { instanceType: "t3.medium.search", instanceCount: 1, volumeSizeGiB: 20 },
+                engineVersion: "OpenSearch_2.13", sizing: { instanceType: "m6g.large.search", instanceCount: 1, volumeSizeGiB: 20 },
                 adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, retentionDays: 30,
                 accountId: "222222222222", region: "eu-west-1",
                 providerRetry: { initialDelayMs: 5, maxDelayMs: 10, timeoutSeconds: 5 },
@@ -73,7 +73,8 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
     });
 
     it("creates every object on an empty domain without a single failed request", () => {
-        expect(dynamic).to.have.length(1 + 1 + 3 + 5 + 1 + 1 + 10 + 1);
+        // audit, role, 3 mappings, 5 templates, ISM, bootstrap, 5 index patterns + 23 visualizations + 5 dashboards, detector
+        expect(dynamic).to.have.length(1 + 1 + 3 + 5 + 1 + 1 + 5 + 23 + 5 + 1);
         expect(peer.requests.filter(r => r.status >= 400 && r.status !== 404).map(r => `${r.method} ${r.path} ${r.status}`)).to.deep.equal([]);
     });
 
@@ -92,13 +93,14 @@ describe("SiemDomain applied to a fresh domain (serialized providers against the
     });
 
     it("bootstraps today's CloudTrail index from its template, under the retention policy, and starts the detector", () => {
-        const today = dailyIndex("cloudtrail-", new Date());
+        const today = monthlyIndex("cloudtrail", new Date());
         expect(peer.index(today)!.template).to.equal("guardpost-cloudtrail");
         expect(peer.ism.managed.get(today)).to.equal("guardpost-log-retention");
         const [detector] = [...peer.detectors.values()];
-        expect(detector.doc.category_field).to.deep.equal(["userIdentity.arn"]);
+        expect(detector.doc.category_field).to.deep.equal(["principal"]);
         expect(detector.job!.enabled).to.equal(true);
-        expect(peer.savedObjects.get("dashboard/guardpost-cloudtrail")!.references).to.have.length(4);
+        expect(peer.savedObjects.get("dashboard/guardpost-cloudtrail")!.references).to.have.length(7);
+        for (const kind of ["vpcflow", "waf", "dns", "securityhub"]) expect(peer.savedObjects.get(`dashboard/guardpost-${kind}`)!.references, kind).to.have.length(4);
     });
 
     async function bulk(index: string, docs: any[]): Promise<any> {

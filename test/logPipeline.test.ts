@@ -117,6 +117,7 @@ describe("LogPipeline component", function () {
             OPENSEARCH_ENDPOINT: `https://${DOMAIN_HOST}`,
             OPENSEARCH_REGION: "eu-west-1",
             INDEX_PREFIX: "cloudtrail",
+            INDEX_PERIOD: "month",
             DEAD_LETTER_BUCKET: bucketOf(one(all, "aws:s3/bucket:Bucket", "-dead-letters")),
             GEOIP_DATABASE: GEOIP_LAYER_CITY,
             GEOIP_ASN_DATABASE: GEOIP_LAYER_ASN,
@@ -177,13 +178,14 @@ describe("LogPipeline component", function () {
         for (const role of byType(all, "aws:iam/role:Role")) expect(role.inputs, role.name).to.not.have.property("managedPolicyArns");
     });
 
-    it("delivers each Firehose stream to the domain endpoint with daily indices, S3 backup of failures, retries and error logging", () => {
+    it("delivers each Firehose stream to the domain endpoint with monthly indices and Firehose's own document ids, S3 backup of failures, retries and error logging", () => {
         const streams = byType(all, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
         expect(streams.map((s) => s.inputs.opensearchConfiguration.indexName).sort()).to.deep.equal(["dns", "securityhub", "vpcflow", "waf"]);
         for (const s of streams) {
             const c = s.inputs.opensearchConfiguration;
             expect(s.inputs.destination).to.equal("opensearch");
-            expect(c).to.include({ clusterEndpoint: `https://${DOMAIN_HOST}`, indexRotationPeriod: "OneDay", s3BackupMode: "FailedDocumentsOnly", retryDuration: 600, bufferingInterval: 60, bufferingSize: 5 });
+            expect(c).to.include({ clusterEndpoint: `https://${DOMAIN_HOST}`, indexRotationPeriod: "OneMonth", s3BackupMode: "FailedDocumentsOnly", retryDuration: 600, bufferingInterval: 60, bufferingSize: 5 });
+            expect(c.documentIdOptions).to.deep.equal({ defaultDocumentIdFormat: "FIREHOSE_DEFAULT" });
             expect(c).to.not.have.property("domainArn");
             expect(c.cloudwatchLoggingOptions).to.deep.include({ enabled: true, logStreamName: "DestinationDelivery" });
             expect(c.cloudwatchLoggingOptions.logGroupName).to.equal(`/aws/kinesisfirehose/${s.inputs.name}`);

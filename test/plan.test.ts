@@ -148,6 +148,14 @@ describe("the program under the mock engine", function () {
 describe("npm run plan", function () {
     this.timeout(300_000);
 
+    it("prints the whole prod plan into a pipe, the config verdict last (the process waits for stdout to flush)", () => {
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "..", "scripts", "plan.ts"), "--stack", "prod"],
+            { cwd: path.join(__dirname, ".."), encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.stdout.length).to.be.greaterThan(65_536);
+        expect(run.stdout.trimEnd().split("\n").pop()).to.equal("config: valid (Pulumi.prod.yaml)");
+    });
+
     it("prints the tree account → region → component → resources, totals, policy result and config verdict", async () => {
         const { code, out } = await runCli(["--stack", "dev"]);
         expect(code).to.equal(0);

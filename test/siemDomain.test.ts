@@ -9,6 +9,7 @@ import { indexTemplate, LOG_KINDS } from "../components/siem/siemTemplates";
 
 const ACCOUNT = "222222222222";
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/security-admins`;
+const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:guardpost-alerts`;
 const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/guardpost-deployer`;
 const WRITERS = [
     "arn:aws:iam::333333333333:role/guardpost-cloudtrail-shipper",
@@ -18,8 +19,9 @@ const WRITERS = [
 
 const DEV_ARGS: SiemDomainArgs = {
     engineVersion: "OpenSearch_2.13",
-    sizing: { instanceType: "t3.medium.search", instanceCount: 1, volumeSizeGiB: 20 },
+    sizing: { instanceType: "m6g.large.search", instanceCount: 1, volumeSizeGiB: 20 },
     adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, accountId: ACCOUNT, region: "eu-west-1",
+    retentionDays: 30, alarmTopicArn: TOPIC,
 };
 
 const PROD_ARGS: SiemDomainArgs = {
@@ -29,6 +31,7 @@ const PROD_ARGS: SiemDomainArgs = {
     retentionDays: 365,
     adminRoleArn: ADMIN, deployerRoleArn: DEPLOYER, writerRoleArns: WRITERS, accountId: ACCOUNT, region: "eu-west-1",
     allowedCidrs: ["203.0.113.0/24", "2001:db8::/32"],
+    alarmTopicArn: TOPIC,
 };
 
 async function deploy(args: SiemDomainArgs, name = "guardpost-siem", drainTimeoutSeconds?: number) {
@@ -99,17 +102,54 @@ describe("SiemDomain", () => {
         expect(prodPolicy.Statement[1].Condition).to.equal(undefined);
     });
 
-    it("publishes audit, index-slow and error logs to encrypted log groups that only es.amazonaws.com for this domain may write", () => {
+    it("publishes audit, index-slow, search-slow and error logs to encrypted log groups, under one shared resource policy for /aws/opensearch/*", () => {
         const domain = dev.one("aws:opensearch/domain:Domain").inputs;
         const groups = dev.all("aws:cloudwatch/logGroup:LogGroup");
-        expect(groups.map(g => g.inputs.name)).to.deep.equal(["audit_logs", "index_slow_logs", "es_application_logs"].map(t => `/aws/opensearch/guardpost-siem/${t}`));
+        expect(groups.map(g => g.inputs.name)).to.deep.equal(["audit_logs", "index_slow_logs", "search_slow_logs", "es_application_logs"].map(t => `/aws/opensearch/guardpost-siem/${t}`));
         for (const g of groups) expect(g.inputs.kmsKeyId).to.match(/^arn:aws:kms:/);
         expect(domain.logPublishingOptions.map((o: any) => [o.logType, o.enabled, o.cloudwatchLogGroupArn])).to.deep.equal(
-            ["AUDIT_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS"].map((t, i) => [t, true, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${groups[i].inputs.name}`]));
-        const logPolicy = JSON.parse(dev.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy").inputs.policyDocument);
+            ["AUDIT_LOGS", "INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS"].map((t, i) => [t, true, `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${groups[i].inputs.name}`]));
+        const policy = dev.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy").inputs;
+        // One per account and region, not per domain: CloudWatch Logs allows 10 resource policies per region.
+        expect(policy.policyName).to.equal("guardpost-opensearch-logs");
+        const logPolicy = JSON.parse(policy.policyDocument);
         expect(principals(logPolicy.Statement[0])).to.deep.equal(["es.amazonaws.com"]);
-        expect(logPolicy.Statement[0].Resource).to.deep.equal(groups.map(g => `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:${g.inputs.name}:*`));
-        expect(logPolicy.Statement[0].Condition.ArnLike["aws:SourceArn"]).to.equal(`arn:aws:es:eu-west-1:${ACCOUNT}:domain/guardpost-siem`);
+        expect(logPolicy.Statement[0].Resource).to.equal(`arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/opensearch/*`);
+        expect(logPolicy.Statement[0].Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": ACCOUNT }, ArnLike: { "aws:SourceArn": `arn:aws:es:eu-west-1:${ACCOUNT}:domain/*` } });
+    });
+
+    it("sets slow-log thresholds in every log template, so the published slow logs are not empty", () => {
+        for (const t of dev.resources.filter(r => r.type.endsWith(":IndexTemplate"))) {
+            const index = t.inputs.body.template.settings.index;
+            expect(index.search.slowlog.threshold.query, t.name).to.deep.equal({ warn: "5s", info: "2s" });
+            expect(index.indexing.slowlog.threshold.index, t.name).to.deep.equal({ warn: "10s", info: "5s" });
+            expect(index.number_of_replicas, t.name).to.equal(0);
+            expect(t.inputs.existingIndexSettings, t.name).to.deep.equal({ number_of_replicas: 0 });
+        }
+        for (const t of prod.resources.filter(r => r.type.endsWith(":IndexTemplate"))) expect(t.inputs.body.template.settings.index.number_of_replicas).to.equal(1);
+    });
+
+    it("alarms on the domain's health to the alert topic: every AWS-recommended alarm, yellow only with more than one node", () => {
+        const alarms = (d: typeof dev) => d.all("aws:cloudwatch/metricAlarm:MetricAlarm").map(a => a.inputs);
+        const byMetric = (d: typeof dev) => new Map(alarms(d).map(a => [a.metricName, a]));
+        const prodAlarms = byMetric(prod);
+        expect([...prodAlarms.keys()].sort()).to.deep.equal(["AutomatedSnapshotFailure", "ClusterIndexWritesBlocked", "ClusterStatus.red", "ClusterStatus.yellow",
+            "FreeStorageSpace", "JVMMemoryPressure", "KMSKeyError", "KMSKeyInaccessible"]);
+        expect([...byMetric(dev).keys()]).to.not.include("ClusterStatus.yellow");
+        for (const a of [...alarms(dev), ...alarms(prod)]) {
+            expect(a.namespace).to.equal("AWS/ES");
+            expect(a.dimensions).to.deep.equal({ DomainName: "guardpost-siem", ClientId: ACCOUNT });
+            expect(a.alarmActions).to.deep.equal([TOPIC]);
+            expect(a.region).to.equal("eu-west-1");
+            expect(a.alarmDescription).to.contain('README "SIEM alarms"');
+        }
+        // 20 % of the 200 GiB per node, in MiB (the metric's unit), of the fullest node.
+        expect(prodAlarms.get("FreeStorageSpace")).to.include({ statistic: "Minimum", comparisonOperator: "LessThanOrEqualToThreshold", threshold: 40960 });
+        expect(prodAlarms.get("ClusterStatus.red")).to.include({ statistic: "Maximum", threshold: 1, period: 60, evaluationPeriods: 1 });
+        expect(prodAlarms.get("ClusterStatus.yellow")).to.include({ evaluationPeriods: 5 });
+        expect(prodAlarms.get("JVMMemoryPressure")).to.include({ threshold: 95, evaluationPeriods: 3 });
+        expect(prodAlarms.get("ClusterIndexWritesBlocked")).to.include({ period: 300 });
+        expect(prodAlarms.get("KMSKeyInaccessible")).to.include({ treatMissingData: "notBreaching" });
     });
 
     it("leaves the writers' statement out while no writer role exists yet", () => {
@@ -119,7 +159,7 @@ describe("SiemDomain", () => {
 
     it("sizes a dev stack small: one node, no masters, no zone awareness, gp3", () => {
         const d = dev.one("aws:opensearch/domain:Domain").inputs;
-        expect(d.clusterConfig).to.deep.equal({ instanceType: "t3.medium.search", instanceCount: 1, dedicatedMasterEnabled: false, zoneAwarenessEnabled: false });
+        expect(d.clusterConfig).to.deep.equal({ instanceType: "m6g.large.search", instanceCount: 1, dedicatedMasterEnabled: false, zoneAwarenessEnabled: false });
         expect(d.ebsOptions).to.deep.equal({ ebsEnabled: true, volumeType: "gp3", volumeSize: 20 });
     });
 
@@ -154,9 +194,12 @@ describe("SiemDomain", () => {
         expect(JSON.stringify(desired)).to.not.match(/all_access|indices:data\/read|indices:admin\/delete/);
         expect(dyn.filter(r => r.type.endsWith(":IndexTemplate")).map(r => r.inputs.name)).to.have.members(LOG_KINDS.map(k => `guardpost-${k}`));
         const ism = (d: typeof dev) => d.resources.find(r => r.type.endsWith(":IsmPolicy"))!.inputs.policy.states[0].transitions[0].conditions.min_index_age;
-        expect([ism(dev), ism(prod)]).to.deep.equal(["90d", "365d"]);
-        expect(dyn.filter(r => r.type.endsWith(":DashboardsObject")).map(r => r.inputs.objectType)).to.have.members(
-            [...LOG_KINDS.map(() => "index-pattern"), "visualization", "visualization", "visualization", "visualization", "dashboard"]);
+        // Retention plus one month: a monthly index goes once its newest record is as old as the retention.
+        expect([ism(dev), ism(prod)]).to.deep.equal(["61d", "396d"]);
+        const savedTypes = dyn.filter(r => r.type.endsWith(":DashboardsObject")).map(r => r.inputs.objectType);
+        expect(savedTypes.filter(t => t === "index-pattern")).to.have.length(LOG_KINDS.length);
+        expect(savedTypes.filter(t => t === "dashboard")).to.have.length(LOG_KINDS.length);
+        expect(savedTypes.filter(t => t === "visualization")).to.have.length(4 + 3 + 4 * 4);
         expect(dyn.find(r => r.type.endsWith(":AnomalyDetector"))!.inputs).to.include({ start: true });
         expect(dyn.find(r => r.type.endsWith(":AuditConfig"))!.inputs.settings).to.include({ enabled: true });
     });
@@ -199,7 +242,7 @@ describe("SiemDomain", () => {
         const fields = cloudtrailVisualizations().flatMap(v => JSON.parse(v.attributes.visState as string).aggs.map((a: any) => a.params.field)).filter(Boolean);
         const d = cloudtrailDetector() as any;
         fields.push(d.time_field, ...d.category_field, d.feature_attributes[0].aggregation_query.events.value_count.field);
-        expect(fields).to.have.members(["geo.location", "errorCode", "userIdentity.arn", "@timestamp", "userIdentity.arn", "eventName"]);
+        expect(fields).to.have.members(["geo.location", "errorCode", "userIdentity.arn", "@timestamp", "principal", "eventName"]);
         for (const f of fields) expect(["keyword", "geo_point", "date", "ip"], f).to.include(typeOf(f));
     });
 
@@ -244,15 +287,16 @@ describe("SiemDomain", () => {
         }
     });
 
-    it("the dashboard references exactly the four visualizations, and they the CloudTrail index pattern", () => {
+    it("the CloudTrail dashboard references its seven visualizations, and they the CloudTrail index pattern", () => {
         const saved = dev.resources.filter(r => r.type.endsWith(":DashboardsObject"));
-        const dashboard = saved.find(r => r.inputs.objectType === "dashboard")!.inputs;
-        const visIds = saved.filter(r => r.inputs.objectType === "visualization").map(r => r.inputs.objectId);
-        expect(dashboard.references.map((r: any) => r.id)).to.have.members(visIds).and.have.length(4);
+        const dashboard = saved.find(r => r.inputs.objectType === "dashboard" && r.inputs.objectId === "guardpost-cloudtrail")!.inputs;
+        const visIds = saved.filter(r => r.inputs.objectType === "visualization" && r.inputs.objectId.startsWith("guardpost-cloudtrail-")).map(r => r.inputs.objectId);
+        expect(dashboard.references.map((r: any) => r.id)).to.have.members(visIds).and.have.length(7);
         expect(JSON.parse(dashboard.attributes.panelsJSON).map((p: any) => p.panelRefName)).to.deep.equal(dashboard.references.map((r: any) => r.name));
-        for (const v of saved.filter(r => r.inputs.objectType === "visualization" && r.inputs.references.length)) {
+        for (const v of saved.filter(r => r.inputs.objectType === "visualization" && visIds.includes(r.inputs.objectId) && r.inputs.references.length)) {
             expect(v.inputs.references).to.deep.equal([{ name: "kibanaSavedObjectMeta.searchSourceJSON.index", type: "index-pattern", id: "guardpost-cloudtrail" }]);
         }
+        for (const o of saved) expect(o.inputs.tenant, o.name).to.equal("global");
         const vega = JSON.parse(JSON.parse(saved.find(r => r.inputs.objectId === "guardpost-cloudtrail-hour-of-day")!.inputs.attributes.visState).params.spec);
         expect(vega.data.url.index).to.equal("cloudtrail-*");
         expect(vega.data.url.body.aggs.hours.terms.size).to.equal(24);

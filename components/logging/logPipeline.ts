@@ -69,6 +69,8 @@ export interface LogPipelineArgs {
      * account's pool from the Telegram function) and its guaranteed share. 0 = none. Default 10.
      */
     shipperReservedConcurrency?: number;
+    /** One SIEM index per log type per `month` (default) or `day` — the SIEM's `indexPeriod`. */
+    indexPeriod?: "month" | "day";
 }
 
 /**
@@ -153,6 +155,8 @@ export class LogPipeline extends pulumi.ComponentResource {
     declare readonly streamArns: Record<string, pulumi.Output<string>>;
     /** Log sources shipped from here: `cloudtrail`, `vpcflow`, `waf`, `dns`, `securityhub`. */
     declare readonly enabledSources: string[];
+    /** Where failed records wait for `npm run replay`: the dead-letter bucket and the queues. */
+    declare readonly parking: pulumi.Output<{ bucket: string; shipperFailureQueueUrl?: string; securityHubDlqUrl?: string }>;
 
     constructor(name: string, args: LogPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before super: bad arguments must fail without registering a half-built component.
@@ -172,6 +176,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const region = args.region;
         const partition = partitionOf(region);
         const retention = args.retentionDays ?? 90;
+        const indexPeriod = args.indexPeriod ?? "month";
         const logRetention = cloudWatchRetention(retention);
         const tags = { "guardpost:stage": stage, "guardpost:component": "log-pipeline" };
         const parent = { parent: this };
@@ -206,6 +211,8 @@ export class LogPipeline extends pulumi.ComponentResource {
         const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention };
 
         let trailOut: pulumi.Output<string> | undefined;
+        let shipperQueueUrl: pulumi.Output<string> | undefined;
+        let securityHubDlqUrl: pulumi.Output<string> | undefined;
         if (withTrail) {
             const organization = args.trail === "organization";
             const organizationId = organization ? args.organizationId : undefined;
@@ -263,6 +270,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                     OPENSEARCH_ENDPOINT: pulumi.output(args.domainEndpoint).apply(clusterEndpoint),
                     OPENSEARCH_REGION: args.domainRegion,
                     INDEX_PREFIX: "cloudtrail",
+                    INDEX_PERIOD: indexPeriod,
                     DEAD_LETTER_BUCKET: deadLetters.name,
                     ...geoEnv,
                 },
@@ -274,6 +282,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 ...fnCommon,
             }, parent);
             writers.push(shipper.role.arn);
+            shipperQueueUrl = shipper.failureQueue.url;
             const permission = new aws.lambda.Permission(`${name}-shipper-invoke`, {
                 region,
                 action: "lambda:InvokeFunction",
@@ -310,6 +319,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const stream = (kind: string, streamName: string, transformArn?: pulumi.Input<string>) => {
             const s = new FirehoseStream(`${name}-${kind}`, {
                 kind, streamName, account, region, transformArn,
+                indexRotationPeriod: indexPeriod === "day" ? "OneDay" : "OneMonth",
                 domainArn: args.domainArn, domainEndpoint: args.domainEndpoint,
                 bucketArn: deadLetters.arn, keyArn: key.arn,
                 logRetentionDays: logRetention,
@@ -405,6 +415,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 tags,
             }, parent);
             const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { region, sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
+            securityHubDlqUrl = dlq.url;
             new aws.sqs.QueuePolicy(`${name}-securityhub-dlq`, {
                 region,
                 queueUrl: dlq.url,
@@ -428,6 +439,8 @@ export class LogPipeline extends pulumi.ComponentResource {
         }
 
         this.writerRoleArns = writers;
+        this.parking = pulumi.all([deadLetters.name, shipperQueueUrl, securityHubDlqUrl]).apply(([bucket, shipperFailureQueueUrl, dlqUrl]) =>
+            ({ bucket, ...(shipperFailureQueueUrl ? { shipperFailureQueueUrl } : {}), ...(dlqUrl ? { securityHubDlqUrl: dlqUrl } : {}) }));
         this.deadLetterBucketName = deadLetters.name;
         this.trailArn = trailOut;
         this.streamArns = streams;

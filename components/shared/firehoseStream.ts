@@ -5,8 +5,14 @@ import { PROCESSOR_BUFFER_MB } from "../../functions/shared/firehose";
 import { firehoseRolePolicy, firehoseTrust } from "./firehosePolicies";
 
 export interface FirehoseStreamArgs {
-    /** Index name stem (`vpcflow`, `waf`, `dns`, `securityhub`); Firehose appends `-YYYY-MM-DD` daily. */
+    /** Index name stem (`vpcflow`, `waf`, `dns`, `securityhub`); Firehose appends the period of the arrival time. */
     kind: string;
+    /**
+     * `OneMonth` (default): `<kind>-YYYY-MM`; `OneDay`: `<kind>-YYYY-MM-DD` — from the record's UTC arrival
+     * time (https://docs.aws.amazon.com/firehose/latest/dev/es-index-rotation.html). The SIEM's shard budget
+     * assumes the period its config names (model/siemSizing.ts).
+     */
+    indexRotationPeriod?: "OneMonth" | "OneDay";
     /** Physical stream name (WAF requires the `aws-waf-logs-` prefix). */
     streamName: string;
     /** Account the stream lives in: the role's trust policy accepts Firehose only on its behalf. */
@@ -107,7 +113,11 @@ export class FirehoseStream extends pulumi.ComponentResource {
             opensearchConfiguration: {
                 clusterEndpoint: pulumi.output(args.domainEndpoint).apply(clusterEndpoint),
                 indexName: kind,
-                indexRotationPeriod: "OneDay",
+                indexRotationPeriod: args.indexRotationPeriod ?? "OneMonth",
+                // Firehose's own document id, kept across its retries; the index comes from the record's arrival
+                // time, fixed per record: a retried batch overwrites itself instead of duplicating
+                // (https://docs.aws.amazon.com/firehose/latest/APIReference/API_DocumentIdOptions.html).
+                documentIdOptions: { defaultDocumentIdFormat: "FIREHOSE_DEFAULT" },
                 roleArn: role.arn,
                 bufferingInterval: args.bufferingIntervalSeconds,
                 bufferingSize: args.bufferingSizeMb,

@@ -29,8 +29,25 @@ export function indexPatterns(): SavedObject[] {
 
 const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 
-function searchSource(): { searchSourceJSON: string } {
-    return { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [], indexRefName: INDEX_REF }) };
+function searchSource(query = ""): { searchSourceJSON: string } {
+    return { searchSourceJSON: JSON.stringify({ query: { query, language: "kuery" }, filter: [], indexRefName: INDEX_REF }) };
+}
+
+/** A visualization over one log type's index pattern, optionally narrowed by a KQL query (e.g. `action:REJECT`). */
+export function kindVisualization(kind: LogKind, id: string, title: string, visState: Record<string, unknown>, query = ""): SavedObject {
+    return {
+        objectType: "visualization",
+        objectId: id,
+        attributes: {
+            title,
+            description: "Managed by guardpost; an edit here is kept as an \"(edited copy)\" when guardpost next deploys.",
+            version: 1,
+            uiStateJSON: "{}",
+            visState: JSON.stringify({ title, ...visState }),
+            kibanaSavedObjectMeta: searchSource(query),
+        },
+        references: [{ name: INDEX_REF, type: "index-pattern", id: indexPatternId(kind) }],
+    };
 }
 
 function visualization(id: string, title: string, visState: Record<string, unknown>, withIndex = true): SavedObject {
@@ -51,12 +68,24 @@ function visualization(id: string, title: string, visState: Record<string, unkno
 
 const count = { id: "1", enabled: true, type: "count", schema: "metric", params: {} };
 
-function termsBar(field: string, size: number): Record<string, unknown> {
+/** Top `size` values of `field`, by document count or by the sum of `sumField` (e.g. bytes). */
+export function termsBar(field: string, size: number, sumField?: string): Record<string, unknown> {
+    const metric = sumField ? { id: "1", enabled: true, type: "sum", schema: "metric", params: { field: sumField } } : count;
     return {
         type: "horizontal_bar",
         params: { addLegend: false, addTooltip: true, type: "histogram" },
-        aggs: [count, { id: "2", enabled: true, type: "terms", schema: "segment",
+        aggs: [metric, { id: "2", enabled: true, type: "terms", schema: "segment",
             params: { field, size, order: "desc", orderBy: "1", otherBucket: false, missingBucket: false } }],
+    };
+}
+
+/** Documents over time on the log type's time field: where a spike shows. */
+export function overTime(timeField: string): Record<string, unknown> {
+    return {
+        type: "histogram",
+        params: { addLegend: false, addTooltip: true, type: "histogram" },
+        aggs: [count, { id: "2", enabled: true, type: "date_histogram", schema: "segment",
+            params: { field: timeField, interval: "auto", min_doc_count: 1, extended_bounds: {} } }],
     };
 }
 
@@ -108,51 +137,23 @@ export function cloudtrailVisualizations(): SavedObject[] {
     ];
 }
 
-export const CLOUDTRAIL_DASHBOARD_ID = "guardpost-cloudtrail";
-
-export function cloudtrailDashboard(): SavedObject {
-    const ids = Object.values(CLOUDTRAIL_VISUALIZATIONS);
-    const panels = ids.map((_, i) => ({
-        version: "2.0.0",
-        gridData: { x: (i % 2) * 24, y: Math.floor(i / 2) * 15, w: 24, h: 15, i: String(i + 1) },
-        panelIndex: String(i + 1),
-        embeddableConfig: {},
-        panelRefName: `panel_${i}`,
-    }));
-    return {
-        objectType: "dashboard",
-        objectId: CLOUDTRAIL_DASHBOARD_ID,
-        attributes: {
-            title: "guardpost: CloudTrail",
-            description: "When, from where, what failed and who — across every account. Managed by guardpost.",
-            hits: 0,
-            version: 1,
-            timeRestore: true,
-            timeFrom: "now-7d",
-            timeTo: "now",
-            refreshInterval: { pause: true, value: 0 },
-            optionsJSON: JSON.stringify({ useMargins: true, hidePanelTitles: false }),
-            panelsJSON: JSON.stringify(panels),
-            kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [] }) },
-        },
-        references: ids.map((id, i) => ({ name: `panel_${i}`, type: "visualization", id })),
-    };
-}
-
 export const DETECTOR_NAME = "guardpost-cloudtrail-callers";
 
 /**
- * Population analysis of CloudTrail callers: events per `userIdentity.arn` every 10 minutes, so one
- * principal suddenly far busier than its own history stands out. The 15-minute window delay covers
- * CloudTrail's delivery latency, so the detector does not read buckets that are still filling.
+ * Population analysis of CloudTrail callers: events per `principal` every 10 minutes, so one principal
+ * suddenly far busier than its own history stands out. `principal` is the role behind an assumed-role
+ * session (`userIdentity.sessionContext.sessionIssuer.arn`, falling back to `userIdentity.arn`), which the
+ * shipper adds (functions/cloudtrail-shipper/principal.ts): `userIdentity.arn` ends in the session name,
+ * so every Lambda, SSO or CI session would be a new entity with no history. The 15-minute window delay
+ * covers CloudTrail's delivery latency, so the detector does not read buckets that are still filling.
  */
 export function cloudtrailDetector(): { name: string; [k: string]: unknown } {
     return {
         name: DETECTOR_NAME,
-        description: "guardpost: unusual CloudTrail activity per principal (events per userIdentity.arn)",
+        description: "guardpost: unusual CloudTrail activity per principal (events per role or user, sessions folded into their role)",
         time_field: "@timestamp",
         indices: [indexPattern("cloudtrail")],
-        category_field: ["userIdentity.arn"],
+        category_field: ["principal"],
         feature_attributes: [{
             feature_name: "events",
             feature_enabled: true,

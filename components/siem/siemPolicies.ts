@@ -25,7 +25,8 @@ export interface SiemSizing {
 
 export const TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10";
 export const DEFAULT_RETENTION_DAYS = 90;
-export const LOG_TYPES = ["AUDIT_LOGS", "INDEX_SLOW_LOGS", "ES_APPLICATION_LOGS"] as const;
+/** Published log types; the slow logs have thresholds in every log index template (siemTemplates.ts). */
+export const LOG_TYPES = ["AUDIT_LOGS", "INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS"] as const;
 
 const ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 
@@ -127,7 +128,11 @@ function uniqueSorted(xs: string[]): string[] {
  * - every log writer role: enough HTTP verbs to bulk-index (and for Firehose's pre-flight GETs), no DELETE.
  * What each may do inside the cluster is then decided by fine-grained access control.
  */
-export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string; deployerRoleArn: string; writerRoleArns: string[]; allowedCidrs?: string[] }): object {
+export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string; deployerRoleArn: string; writerRoleArns: string[]; allowedCidrs?: string[];
+    /** IAM roles Cognito hands people (analysts, admins): "The Amazon Cognito authenticated role needs es:ESHttp* permissions for the domain (/*)" (cognito-auth.html). */
+    peopleRoleArns?: string[];
+    /** SAML sign-in: browsers reach the domain unsigned, so the policy admits any principal — from `allowedCidrs` only (saml.html, "Modifying the domain access policy"); FGAC then authenticates. */
+    samlBrowsers?: boolean; }): object {
     const resource = `${p.domainArn}/*`;
     requireRoleArn("adminRoleArn", p.adminRoleArn);
     requireRoleArn("deployerRoleArn", p.deployerRoleArn);
@@ -143,6 +148,15 @@ export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string;
         },
         { Sid: "Deployer", Effect: "Allow", Principal: { AWS: [p.deployerRoleArn] }, Action: "es:ESHttp*", Resource: resource },
     ];
+    const ipLimit = p.allowedCidrs?.length ? { Condition: { IpAddress: { "aws:SourceIp": uniqueSorted(p.allowedCidrs) } } } : {};
+    if (p.peopleRoleArns?.length) {
+        statements.push({ Sid: "People", Effect: "Allow", Principal: { AWS: uniqueSorted(p.peopleRoleArns.map((a, i) => requireRoleArn(`peopleRoleArns[${i}]`, a))) },
+            Action: "es:ESHttp*", Resource: resource, ...ipLimit });
+    }
+    if (p.samlBrowsers) {
+        if (!p.allowedCidrs?.length) throw new Error("SiemDomain: SAML sign-in needs allowedCidrs: the domain policy admits SAML browsers by source address only");
+        statements.push({ Sid: "SamlBrowsers", Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: resource, ...ipLimit });
+    }
     if (writers.length > 0) {
         statements.push({
             Sid: "LogWriters",
@@ -153,21 +167,6 @@ export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string;
         });
     }
     return { Version: "2012-10-17", Statement: statements };
-}
-
-/** Lets the OpenSearch service write this domain's logs — and no other domain's (confused deputy). */
-export function logResourcePolicy(p: { logGroupArns: string[]; account: string; domainArn: string }): object {
-    return {
-        Version: "2012-10-17",
-        Statement: [{
-            Sid: "OpenSearchLogs",
-            Effect: "Allow",
-            Principal: { Service: "es.amazonaws.com" },
-            Action: ["logs:PutLogEvents", "logs:CreateLogStream"],
-            Resource: p.logGroupArns.map(a => `${a}:*`),
-            Condition: { StringEquals: { "aws:SourceAccount": p.account }, ArnLike: { "aws:SourceArn": p.domainArn } },
-        }],
-    };
 }
 
 /** The CMK policy: the account administers it through IAM; CloudWatch Logs may use it for this domain's log groups only. */

@@ -3,12 +3,15 @@
  * the least-privilege writer role. Field names follow what guardpost's shippers write (`functions/`).
  */
 
+import { deleteAfterDays, type IndexPeriod } from "../../model/siemSizing";
+
 export const LOG_KINDS = ["cloudtrail", "vpcflow", "waf", "dns", "securityhub"] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
 /**
- * `<kind>-*`: every daily index of a log type — `cloudtrail-YYYY.MM.DD` from the shipper, and
- * `<kind>-YYYY-MM-DD` from Firehose, whose `OneDay` rotation appends the UTC date to its IndexName.
+ * `<kind>-*`: every index of a log type — `<kind>-YYYY-MM` per month (the shipper by event time, Firehose's
+ * `OneMonth` rotation by arrival time), and the daily names of `indexPeriod: day` and of domains from before
+ * monthly indices (`cloudtrail-YYYY.MM.DD`, `<kind>-YYYY-MM-DD`).
  */
 export function indexPattern(kind: LogKind): string {
     return `${kind}-*`;
@@ -72,7 +75,9 @@ function kindProperties(kind: LogKind, engineMinor: number): Record<string, unkn
             return {
                 eventTime: date, eventName: keyword, eventSource: keyword, errorCode: keyword, errorMessage: { type: "text" },
                 awsRegion: keyword, recipientAccountId: keyword, sourceIPAddress: ip, userAgent: keyword, readOnly: { type: "boolean" },
-                userIdentity: { properties: { arn: keyword, type: keyword, accountId: keyword, principalId: keyword, accessKeyId: keyword } },
+                userIdentity: { properties: { arn: keyword, type: keyword, accountId: keyword, principalId: keyword, accessKeyId: keyword, userName: keyword,
+                    sessionContext: { properties: { sessionIssuer: { properties: { arn: keyword, type: keyword } } } } } },
+                principal: keyword, eventType: keyword,
                 requestParameters: unstable, responseElements: unstable, additionalEventData: unstable, serviceEventDetails: unstable,
                 cloud: { properties: { account: { properties: { id: keyword } }, region: keyword } },
                 geo,
@@ -115,7 +120,21 @@ function kindProperties(kind: LogKind, engineMinor: number): Record<string, unkn
  * detection off (a string that looks like a date once must not fix the field's type), and a raised
  * total-fields limit.
  */
-export function indexTemplate(kind: LogKind, engineMinor: number): { index_patterns: string[]; priority: number; template: any; _meta: any } {
+/** Shards and replicas of every log index (config `siem.primaryShards`, `siem.replicas`). */
+export interface IndexLayout { primaryShards: number; replicas: number }
+
+/**
+ * Slow-log thresholds: publishing slow logs to CloudWatch logs nothing until an index sets them
+ * ("OpenSearch disables slow logs by default … you still must specify logging thresholds for each index",
+ * https://docs.aws.amazon.com/opensearch-service/latest/developerguide/createdomain-configure-slow-logs.html).
+ * A log search slower than 5 s, or a bulk item slower than 10 s, is worth a warning.
+ */
+export const SLOW_LOG_THRESHOLDS = {
+    search: { slowlog: { threshold: { query: { warn: "5s", info: "2s" }, fetch: { warn: "1s" } } } },
+    indexing: { slowlog: { threshold: { index: { warn: "10s", info: "5s" } } } },
+};
+
+export function indexTemplate(kind: LogKind, engineMinor: number, layout: IndexLayout = { primaryShards: 1, replicas: 1 }): { index_patterns: string[]; priority: number; template: any; _meta: any } {
     return {
         index_patterns: [indexPattern(kind)],
         priority: TEMPLATE_PRIORITY,
@@ -123,8 +142,12 @@ export function indexTemplate(kind: LogKind, engineMinor: number): { index_patte
             settings: {
                 index: {
                     mapping: { total_fields: { limit: TOTAL_FIELDS_LIMIT[kind] } },
-                    number_of_shards: 1,
+                    number_of_shards: layout.primaryShards,
+                    // Replicas follow the node count: a replica never shares a node with its primary, so more
+                    // than nodes - 1 stay unassigned and the cluster yellow (config validation refuses that).
+                    number_of_replicas: layout.replicas,
                     refresh_interval: "30s",
+                    ...SLOW_LOG_THRESHOLDS,
                 },
             },
             mappings: {
@@ -139,13 +162,18 @@ export function indexTemplate(kind: LogKind, engineMinor: number): { index_patte
 
 export const ISM_POLICY_ID = "guardpost-log-retention";
 
-/** Deletes every log index `retentionDays` after creation; attached to new indices by `ism_template`. */
-export function retentionPolicy(retentionDays: number): object {
+/**
+ * Deletes a log index once its newest record has reached the retention age: `deleteAfterDays` (retention +
+ * the period's longest length) after the index was created. Attached to new indices by `ism_template`;
+ * indices already managed are moved to a new version with `change_policy` (the IsmPolicy resource does that).
+ */
+export function retentionPolicy(retentionDays: number, period: IndexPeriod = "day"): object {
+    const days = deleteAfterDays(retentionDays, period);
     return {
-        description: `guardpost: delete security-log indices ${retentionDays} days after creation`,
+        description: `guardpost: keep security logs ${retentionDays} days (delete a ${period}ly index ${days} days after creation)`,
         default_state: "hot",
         states: [
-            { name: "hot", actions: [], transitions: [{ state_name: "delete", conditions: { min_index_age: `${retentionDays}d` } }] },
+            { name: "hot", actions: [], transitions: [{ state_name: "delete", conditions: { min_index_age: `${days}d` } }] },
             { name: "delete", actions: [{ retry: { count: 3, backoff: "exponential", delay: "1m" }, delete: {} }], transitions: [] },
         ],
         ism_template: [{ index_patterns: LOG_KINDS.map(indexPattern), priority: TEMPLATE_PRIORITY }],

@@ -1,6 +1,7 @@
 import type { CwlLogEvent, CwlPayload } from "../shared/cwlogs";
 import type { GeoLookup } from "../shared/geoip";
-import { dailyIndex, firstValidDate } from "./indexName";
+import { firstValidDate, IndexPeriod, periodIndex } from "./indexName";
+import { principalOf } from "./principal";
 
 /**
  * One CloudTrail event (a CloudWatch Logs message) → one OpenSearch document.
@@ -18,7 +19,7 @@ import { dailyIndex, firstValidDate } from "./indexName";
  *
  * Added: `@timestamp` (from `eventTime`), `cloud.account.id` (the account the event belongs to,
  * `recipientAccountId`, else the log group owner), `cloud.region` (`awsRegion`), `log_group`, and
- * `geo.*` for a routable `sourceIPAddress`. `_id` is `eventID` (the CloudWatch event id when absent),
+ * `geo.*` for a routable `sourceIPAddress`, and `principal` (principal.ts: the role behind a session). `_id` is `eventID` (the CloudWatch event id when absent),
  * so a redelivered batch overwrites its own documents.
  */
 
@@ -68,9 +69,10 @@ export function toCloudTrailDoc(
     prefix: string,
     geo: GeoLookup | undefined,
     nowMs: number,
+    period: IndexPeriod = "day",
 ): DocResult {
     const fallbackId = String(logEvent?.id ?? "");
-    const fallbackIndex = dailyIndex(prefix, firstValidDate(logEvent?.timestamp, nowMs)!);
+    const fallbackIndex = periodIndex(prefix, period, firstValidDate(logEvent?.timestamp, nowMs)!);
     if (typeof logEvent?.message !== "string") {
         return { ok: false, index: fallbackIndex, id: fallbackId, reason: "log event has no message" };
     }
@@ -93,7 +95,9 @@ export function toCloudTrailDoc(
     doc["@timestamp"] = when.toISOString();
     doc.cloud = { account: { id: account }, region: event.awsRegion };
     doc.log_group = payload.logGroup;
+    const principal = principalOf(event.userIdentity);
+    if (principal) doc.principal = principal;
     const g = geo?.(event.sourceIPAddress);
     if (g) doc.geo = g;
-    return { ok: true, value: { index: dailyIndex(prefix, when), id, doc } };
+    return { ok: true, value: { index: periodIndex(prefix, period, when), id, doc } };
 }

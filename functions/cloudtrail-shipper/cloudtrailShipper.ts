@@ -3,7 +3,7 @@ import { scrubSessionTokens, toCloudTrailDoc, ShippableDoc } from "./cloudtrailD
 import { decodeAwslogsData } from "../shared/cwlogs";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadLetter";
 import { GeoLookup, openGeoLookup } from "../shared/geoip";
-import { validIndexPrefix } from "./indexName";
+import { IndexPeriod, isIndexPeriod, validIndexPrefix } from "./indexName";
 import { signingRegion } from "./signingRegion";
 import { asAwslogsEvent, isS3Notification, largeEventPayload, trailObjects } from "./largeEvents";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
@@ -37,6 +37,8 @@ export const DEAD_LETTER_PREFIX = "cloudtrail-shipper";
 
 export interface ShipperDeps {
     indexPrefix: string;
+    /** Index per `month` or per `day` of the event time (see indexName.ts). Default `day`. */
+    indexPeriod?: IndexPeriod;
     send: BulkSend;
     /** Absent when DEAD_LETTER_BUCKET is not set: anything that would go there makes the handler throw. */
     deadLetter?: DeadLetterSink;
@@ -138,7 +140,7 @@ export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
         const events = Array.isArray(payload.logEvents) ? payload.logEvents : [];
         let malformed = 0;
         for (const logEvent of events) {
-            const r = toCloudTrailDoc(logEvent, payload, deps.indexPrefix, geo, started);
+            const r = toCloudTrailDoc(logEvent, payload, deps.indexPrefix, geo, started, deps.indexPeriod);
             if (!r.ok) {
                 malformed++;
                 if (malformed <= MAX_DETAIL_LINES) {
@@ -239,7 +241,7 @@ export function openSearchBulkSend(endpoint: string, region: string, requestTime
 
 /**
  * Zero-argument factory for `CallbackFunction.callbackFactory`; runs once per container. Reads the
- * environment contract (OPENSEARCH_ENDPOINT, OPENSEARCH_REGION, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX,
+ * environment contract (OPENSEARCH_ENDPOINT, OPENSEARCH_REGION, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX, INDEX_PERIOD,
  * DEAD_LETTER_BUCKET, AWS_REGION) and builds the clients here, so the serialized closure holds module
  * references and plain strings only. Credentials come from the default provider chain (the Lambda
  * role) and are refreshed by the signer when they near expiry.
@@ -252,9 +254,11 @@ export function createCloudTrailShipperHandler() {
     // region is not the SIEM's home region.
     const region = signingRegion(env, endpoint).region;
     const indexPrefix = env.INDEX_PREFIX || "cloudtrail";
+    const indexPeriod = env.INDEX_PERIOD || "month";
     if (!endpoint) problems.push("OPENSEARCH_ENDPOINT is not set");
     if (!region) problems.push("OPENSEARCH_REGION (or AWS_REGION) is not set");
     if (!validIndexPrefix(indexPrefix)) problems.push(`INDEX_PREFIX '${indexPrefix}' is not a valid lower-case index name`);
+    if (!isIndexPeriod(indexPeriod)) problems.push(`INDEX_PERIOD '${indexPeriod}' is not month or day`);
 
     const send = endpoint && region ? openSearchBulkSend(endpoint, region) : failingSend;
 
@@ -284,5 +288,5 @@ export function createCloudTrailShipperHandler() {
         return geoPromise;
     };
 
-    return makeCloudTrailShipperHandler({ indexPrefix, send, deadLetter, geo, readObject, configProblems: problems });
+    return makeCloudTrailShipperHandler({ indexPrefix, indexPeriod: isIndexPeriod(indexPeriod) ? indexPeriod : undefined, send, deadLetter, geo, readObject, configProblems: problems });
 }

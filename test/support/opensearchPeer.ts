@@ -1,9 +1,14 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 import {
-    bulk, catIndices, IndexState, indexApi, indexTemplateApi, ItemPredicate, osError, PeerRequest, PeerState, Reply,
+    bulk, catIndices, IndexState, indexApi, ItemPredicate, osError, PeerRequest, PeerState, Reply,
 } from "./opensearchPeerIndices";
-import { adApi, dashboardsApi, ismApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
+import { indexTemplateApi } from "./opensearchPeerTemplates";
+import { adApi, dashboardsApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
+import { ismApi, runIsm } from "./opensearchPeerIsm";
+import { clusterApi, clusterHealth } from "./opensearchPeerCluster";
+import { actionOf, allowed, bulkItemAllowed, forbidden } from "./opensearchPeerFgac";
+import { detectionApis, DetectionState, newDetectionState, runMonitors, runSecurityAnalytics } from "./opensearchPeerDetections";
 
 /**
  * A loopback stand-in for an Amazon OpenSearch Service domain (OpenSearch 2.x with FGAC, ISM, anomaly
@@ -37,7 +42,7 @@ export interface ScriptedResponse {
 }
 
 export interface SigV4Options {
-    /** When given, the signature itself is verified against these credentials, not just its shape. */
+    /** When given, the signature itself is verified against these credentials, not just its shape. They are the master user's (`masterBackendRoles[0]`). */
     credentials?: { accessKeyId: string; secretAccessKey: string };
     /**
      * The domain's region: a request whose credential scope names another region gets the 403 AWS answers
@@ -45,6 +50,8 @@ export interface SigV4Options {
      * region must be the endpoint's: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4-create-signed-request.html).
      */
     region?: string;
+    /** Other callers: access key → secret and the IAM role ARN FGAC sees as their backend role (e.g. a Cognito group's role). */
+    identities?: Record<string, { secretAccessKey: string; roleArn: string }>;
 }
 
 export interface OpenSearchPeerOptions {
@@ -56,6 +63,10 @@ export interface OpenSearchPeerOptions {
     version?: string;
     /** Audit config fields (JSON pointers under `config`, e.g. `/compliance/internal_config`) a PUT may not change. */
     auditReadonly?: string[];
+    /** Data nodes (shard allocation, health, the shard limit). Default 1. */
+    dataNodes?: number;
+    /** `cluster.max_shards_per_node`. Default 1,000, AWS's limit. */
+    maxShardsPerNode?: number;
 }
 
 const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
@@ -85,6 +96,12 @@ function scopeRegion(req: http.IncomingMessage): string {
     return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? "";
 }
 
+/** The access key and service of a SigV4 Authorization header's credential scope. */
+function credentialScope(req: http.IncomingMessage): { accessKeyId: string; service: string } {
+    const [, accessKeyId = "", , , service = ""] = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? "")) ?? [];
+    return { accessKeyId, service };
+}
+
 export class OpenSearchPeer {
     readonly requests: RecordedRequest[] = [];
     private readonly state: PeerState;
@@ -93,11 +110,16 @@ export class OpenSearchPeer {
     private auth: "sigv4" | "none" = "none";
     private sigv4: SigV4Options = {};
     private readonly maxBody: number;
+    private clockMs: number | undefined;
+    private readonly masterBackendRoles: string[];
+    private readonly detection: DetectionState = newDetectionState();
 
     private constructor(private readonly server: http.Server, readonly url: string, opts: OpenSearchPeerOptions) {
         this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
-        this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), onIndexCreated: [] };
+        this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), onIndexCreated: [],
+            now: () => this.clockMs ?? Date.now(), dataNodes: opts.dataNodes ?? 1, maxShardsPerNode: opts.maxShardsPerNode ?? 1000 };
         this.plugins = newPluginState(this.state, opts.masterBackendRoles ?? [], opts.auditReadonly ?? []);
+        this.masterBackendRoles = opts.masterBackendRoles ?? [];
     }
 
     static async start(opts: OpenSearchPeerOptions = {}): Promise<OpenSearchPeer> {
@@ -134,7 +156,41 @@ export class OpenSearchPeer {
 
     /** Read-only views of plugin state, for assertions. */
     get security() { return { roles: this.plugins.roles, rolesMapping: this.plugins.rolesMapping, audit: this.plugins.audit }; }
-    get ism() { return { policies: this.plugins.ismPolicies, managed: this.plugins.ismManaged }; }
+    /** ISM: policies, index → policy id (`managed`), and each managed index's job (`jobs`: cached version, state). */
+    get ism() {
+        return { policies: this.plugins.ismPolicies, managed: new Map([...this.plugins.ismManaged].map(([i, m]) => [i, m.policyId])), jobs: this.plugins.ismManaged };
+    }
+
+    /** Sets the peer's clock (epoch ms); `undefined` goes back to real time. */
+    setClock(ms: number | undefined): void {
+        this.clockMs = ms;
+    }
+
+    now(): number {
+        return this.state.now();
+    }
+
+    /** One run of every ISM job at the peer's clock; returns the indices ISM deleted. */
+    runIsm(): string[] {
+        return runIsm(this.state, this.plugins);
+    }
+
+    /** Notifications channels, what they sent to SNS, Security Analytics detectors and findings, Alerting monitors. */
+    get detections() { return this.detection; }
+
+    /** One run of every Security Analytics detector (over documents it has not seen) and of every monitor. */
+    runDetections(): { findings: number; monitorsTriggered: number } {
+        return { findings: runSecurityAnalytics(this.state, this.detection), monitorsTriggered: runMonitors(this.state, this.detection) };
+    }
+
+    health() {
+        return clusterHealth(this.state);
+    }
+
+    /** Total shards (primaries and replicas) of all indices, assigned or not — what the shard limit counts. */
+    totalShards(): number {
+        return this.health().totalShards;
+    }
     get savedObjects() { return this.plugins.savedObjects; }
     get detectors() { return this.plugins.detectors; }
     get templates() { return this.state.templates; }
@@ -142,6 +198,11 @@ export class OpenSearchPeer {
     /** Answers the next `n` requests with `response` (in order, after any already queued). */
     failNext(n: number, response: ScriptedResponse): void {
         for (let i = 0; i < n; i++) this.scripted.push(response);
+    }
+
+    /** Drops every scripted response still queued (the end of a simulated outage). */
+    clearScripted(): void {
+        this.scripted.length = 0;
     }
 
     /** Fails individual `_bulk` index/create items for which `predicate` returns an error; `undefined` clears it. */
@@ -186,16 +247,28 @@ export class OpenSearchPeer {
         } else if (this.auth === "sigv4" && !/^AWS4-HMAC-SHA256 Credential=\S+, ?SignedHeaders=\S+, ?Signature=[0-9a-f]{64}$/.test(String(req.headers.authorization ?? ""))) {
             const action = `es:ESHttp${record.method[0]}${record.method.slice(1).toLowerCase()}`;
             reply = { status: 403, body: { Message: `User: anonymous is not authorized to perform: ${action} because no resource-based policy allows the ${action} action` } };
+        } else if (this.auth === "sigv4" && credentialScope(req).service !== "es") {
+            // Amazon OpenSearch Service signs as service `es` (the credential scope's service); anything else is refused.
+            reply = { status: 403, body: { message: `Credential should be scoped to correct service: 'es'. ` } };
         } else if (this.auth === "sigv4" && this.sigv4.region && scopeRegion(req) !== this.sigv4.region) {
             reply = { status: 403, body: { message: `Credential should be scoped to a valid region, not '${scopeRegion(req)}'. ` } };
-        } else if (this.auth === "sigv4" && this.sigv4.credentials && !signatureMatches(req, record.body, this.sigv4.credentials)) {
+        } else if (this.auth === "sigv4" && (this.sigv4.credentials || this.sigv4.identities) && !signatureMatches(req, record.body, this.secretOf(credentialScope(req).accessKeyId))) {
             reply = { status: 403, body: { message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details." } };
         } else {
+            const peerReq = { method: record.method, path: record.path, segments: record.path.split("/").filter(Boolean), query: url.searchParams, headers: req.headers, body: record.body };
+            const caller = this.auth === "sigv4" ? this.backendRoleOf(credentialScope(req).accessKeyId) : undefined;
+            const wanted = caller ? actionOf(peerReq, ix => this.state.indices.has(ix)) : undefined;
             try {
-                reply = this.route({ method: record.method, path: record.path, segments: record.path.split("/").filter(Boolean),
-                    query: url.searchParams, headers: req.headers, body: record.body });
+                if (caller && wanted && !allowed(this.plugins, caller, wanted)) {
+                    reply = forbidden(this.plugins, caller, wanted);
+                } else {
+                    if (caller) this.state.authorizeItem = (index, exists) => bulkItemAllowed(this.plugins, caller, index, exists);
+                    reply = this.route(peerReq);
+                }
             } catch (e) {
                 reply = osError(500, "exception", `peer failure: ${(e as Error).message}`);
+            } finally {
+                this.state.authorizeItem = undefined;
             }
         }
         record.status = reply.status;
@@ -209,6 +282,25 @@ export class OpenSearchPeer {
         res.end(record.method === "HEAD" ? undefined : text);
     }
 
+    /** The secret to verify a signature with: the master's or an identity's. */
+    private secretOf(accessKeyId: string): { accessKeyId: string; secretAccessKey: string } {
+        const id = this.sigv4.identities?.[accessKeyId];
+        if (id) return { accessKeyId, secretAccessKey: id.secretAccessKey };
+        return this.sigv4.credentials ?? { accessKeyId: "", secretAccessKey: "" };
+    }
+
+    /**
+     * The backend role FGAC authorizes a signed request as: an identity's role, or the master user's for the
+     * master credentials. Signed requests of a peer configured without FGAC identities are not authorized
+     * (the document-handling tests that predate FGAC in the peer).
+     */
+    private backendRoleOf(accessKeyId: string): string | undefined {
+        const id = this.sigv4.identities?.[accessKeyId];
+        if (id) return id.roleArn;
+        if (this.sigv4.credentials?.accessKeyId === accessKeyId && this.masterBackendRoles.length > 0) return this.masterBackendRoles[0];
+        return undefined;
+    }
+
     private route(req: PeerRequest): Reply {
         const [first, second] = req.segments;
         let reply: Reply | undefined;
@@ -216,6 +308,8 @@ export class OpenSearchPeer {
             reply = req.method === "GET" || req.method === "HEAD" ? { status: 200, body: this.info() } : undefined;
         } else if (first === "_bulk") {
             reply = req.method === "POST" || req.method === "PUT" ? bulk(this.state, req) : undefined;
+        } else if (first === "_cluster") {
+            reply = clusterApi(this.state, req);
         } else if (first === "_cat" && second === "indices") {
             reply = req.method === "GET" ? catIndices(this.state, req) : undefined;
         } else if (first === "_index_template") {
@@ -224,6 +318,8 @@ export class OpenSearchPeer {
             reply = ismApi(this.state, this.plugins, req);
         } else if (first === "_plugins" && second === "_security" && req.segments[2] === "api") {
             reply = securityApi(this.plugins, req);
+        } else if (first === "_plugins" && ["_notifications", "_security_analytics", "_alerting"].includes(second)) {
+            reply = detectionApis(this.state, this.detection, req);
         } else if (first === "_plugins" && second === "_anomaly_detection") {
             reply = adApi(this.state, this.plugins, req);
         } else if (first === "_dashboards") {

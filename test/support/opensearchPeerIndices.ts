@@ -37,11 +37,19 @@ export type ItemPredicate = (action: { index: string; id?: string; doc: any }) =
 
 export interface PeerState {
     version: string;
+    /** The peer's clock (epoch ms): index creation times and ISM ages read it, so a test can run a year in a second. */
+    now: () => number;
+    /** Data nodes, for shard allocation and cluster health (dedicated masters hold no shards). */
+    dataNodes: number;
+    /** `cluster.max_shards_per_node` (OpenSearch and AWS default 1,000). */
+    maxShardsPerNode: number;
     indices: Map<string, IndexState>;
     templates: Map<string, any>;
     /** Called for every new index (ISM attaches policies by `ism_template` here). */
     onIndexCreated: Array<(index: IndexState) => void>;
     rejectItem?: ItemPredicate;
+    /** FGAC for the request being served: a refusal reason for writing to `index`, or undefined (see opensearchPeerFgac.ts). */
+    authorizeItem?: (index: string, exists: boolean) => string | undefined;
 }
 
 /** The error envelope OpenSearch uses for exceptions. */
@@ -83,14 +91,43 @@ export function matchingTemplate(state: PeerState, index: string): { name: strin
     return best;
 }
 
+/** Thrown by `createIndex` when the shard limit refuses the new index (see `shardLimitRefusal`). */
+export class ShardLimitError extends Error {
+    constructor(readonly reason: string) { super(reason); }
+}
+
+/** Shards an index occupies: its primaries and their replicas (OpenSearch 2.x defaults: 1 and 1). */
+export function indexShards(ix: { settings: Record<string, string> }): { primaries: number; replicas: number } {
+    return { primaries: Number(ix.settings["index.number_of_shards"] ?? 1), replicas: Number(ix.settings["index.number_of_replicas"] ?? 1) };
+}
+
+/**
+ * OpenSearch refuses to create an index that would take the open shards past `data nodes ×
+ * cluster.max_shards_per_node` — "OpenSearch/Elasticsearch throw an error if a request, such as creating a new
+ * index, would cause you to exceed this limit" (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/handling-errors.html,
+ * 1,000 shards per node) — with ShardLimitValidator's `validation_exception`. Replicas that cannot be assigned
+ * count too: the limit is on shards, assigned or not.
+ */
+export function shardLimitRefusal(state: PeerState, settings: Record<string, string>): string | undefined {
+    const open = [...state.indices.values()].reduce((n, ix) => { const s = indexShards(ix); return n + s.primaries * (1 + s.replicas); }, 0);
+    const s = indexShards({ settings });
+    const adding = s.primaries * (1 + s.replicas);
+    const max = state.dataNodes * state.maxShardsPerNode;
+    if (open + adding <= max) return undefined;
+    return `Validation Failed: 1: this action would add [${adding}] total shards, but this cluster currently has [${open}]/[${max}] maximum shards open;`;
+}
+
 export function createIndex(state: PeerState, name: string, body: any = {}): IndexState {
     const t = matchingTemplate(state, name);
+    const settings = { ...flattenSettings(t?.body.template?.settings), ...flattenSettings(body.settings) };
+    const refused = shardLimitRefusal(state, settings);
+    if (refused) throw new ShardLimitError(refused);
     const index: IndexState = {
         name,
         uuid: randomUUID().replace(/-/g, "").slice(0, 22),
-        createdAt: Date.now(),
+        createdAt: state.now(),
         mappings: mergeMappings(t?.body.template?.mappings, body.mappings),
-        settings: { ...flattenSettings(t?.body.template?.settings), ...flattenSettings(body.settings) },
+        settings,
         docs: new Map(),
         template: t?.name,
         seqNo: 0,
@@ -138,7 +175,12 @@ function ensureIndex(state: PeerState, name: string): { index?: IndexState; erro
     if (existing) return { index: existing };
     const invalid = invalidIndexName(name);
     if (invalid) return { error: { status: 400, type: "invalid_index_name_exception", reason: invalid } };
-    return { index: createIndex(state, name) };
+    try {
+        return { index: createIndex(state, name) };
+    } catch (e) {
+        if (e instanceof ShardLimitError) return { error: { status: 400, type: "validation_exception", reason: e.reason } };
+        throw e;
+    }
 }
 
 const SHARDS = { total: 2, successful: 1, failed: 0 };
@@ -185,6 +227,8 @@ function itemError(op: string, index: string, id: string | undefined, status: nu
 }
 
 function bulkItem(state: PeerState, op: string, indexName: string, id: string | undefined, source: any): any {
+    const refused = state.authorizeItem?.(indexName, state.indices.has(indexName));
+    if (refused) return itemError(op, indexName, id, 403, { type: "security_exception", reason: refused });
     if (op !== "delete" && op !== "update") {
         const rejected = state.rejectItem?.({ index: indexName, id, doc: source });
         if (rejected) return itemError(op, indexName, id, rejected.status, { type: rejected.type, reason: rejected.reason });
@@ -245,13 +289,19 @@ export function indexApi(state: PeerState, req: PeerRequest): Reply | undefined 
                 if (invalid) return osError(400, "invalid_index_name_exception", invalid, { index_uuid: "_na_", index: name });
                 const parsed = parseJson(req);
                 if (parsed.error) return parsed.error;
-                createIndex(state, name, parsed.value ?? {});
+                try {
+                    createIndex(state, name, parsed.value ?? {});
+                } catch (e) {
+                    if (e instanceof ShardLimitError) return osError(400, "validation_exception", e.reason);
+                    throw e;
+                }
                 return { status: 200, body: { acknowledged: true, shards_acknowledged: true, index: name } };
             }
         }
         return undefined;
     }
     if (sub === "_bulk" && (req.method === "POST" || req.method === "PUT")) return bulk(state, req, name);
+    if (sub === "_settings" && req.method === "PUT") return updateSettings(state, req, name);
     if (sub === "_refresh") return index ? { status: 200, body: { _shards: { total: 2, successful: 1, failed: 0 } } } : indexNotFound(name);
     if (sub === "_count") {
         // Wildcards match zero or more indices (allow_no_indices); a concrete missing name is a 404.
@@ -287,10 +337,34 @@ export function indexApi(state: PeerState, req: PeerRequest): Reply | undefined 
     return undefined;
 }
 
+/** Indices a name or a `*` pattern (comma-separated) names, in name order. */
+export function resolveIndices(state: PeerState, expr: string): IndexState[] {
+    return [...state.indices.values()].filter(ix => matchesAny(expr.split(","), ix.name)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * `PUT /<indices>/_settings`: only dynamic settings may change on an open index; `number_of_shards` is fixed
+ * at creation (https://docs.opensearch.org/latest/api-reference/index-apis/update-settings/). A pattern that
+ * matches nothing is fine with `allow_no_indices` (the default for wildcards); a missing concrete index is 404.
+ */
+function updateSettings(state: PeerState, req: PeerRequest, expr: string): Reply {
+    const parsed = parseJson(req);
+    if (parsed.error) return parsed.error;
+    const next = flattenSettings(parsed.value ?? {});
+    if ("index.number_of_shards" in next) {
+        return osError(400, "illegal_argument_exception", "Can't update non dynamic settings [[index.number_of_shards]] for open indices");
+    }
+    const targets = resolveIndices(state, expr);
+    if (targets.length === 0 && !expr.includes("*")) return osError(404, "index_not_found_exception", `no such index [${expr}]`);
+    for (const ix of targets) Object.assign(ix.settings, next);
+    return { status: 200, body: { acknowledged: true } };
+}
+
 export function catIndices(state: PeerState, req: PeerRequest): Reply {
     const rows = [...state.indices.values()].sort((a, b) => a.name.localeCompare(b.name)).map(ix => {
         const size = `${Math.max(208, ix.docs.size * 500) / 1000}kb`;
-        return { health: "green", status: "open", index: ix.name, uuid: ix.uuid, pri: "1", rep: "1",
+        const s = indexShards(ix);
+        return { health: s.replicas > state.dataNodes - 1 ? "yellow" : "green", status: "open", index: ix.name, uuid: ix.uuid, pri: String(s.primaries), rep: String(s.replicas),
             "docs.count": String(ix.docs.size), "docs.deleted": "0", "store.size": size, "pri.store.size": size };
     });
     if (req.query.get("format") === "json") return { status: 200, body: rows };
@@ -298,58 +372,3 @@ export function catIndices(state: PeerState, req: PeerRequest): Reply {
     return { status: 200, body: text, contentType: "text/plain; charset=UTF-8" };
 }
 
-const TEMPLATE_KEYS = new Set(["index_patterns", "template", "priority", "composed_of", "version", "_meta", "data_stream"]);
-const FIELD_TYPES = new Set(["object", "nested", "keyword", "text", "date", "date_nanos", "ip", "geo_point", "geo_shape", "long",
-    "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "boolean", "flat_object", "wildcard",
-    "match_only_text", "binary", "alias"]);
-
-function unknownType(props: Record<string, any> | undefined): { field: string; type: string } | undefined {
-    for (const [field, def] of Object.entries(props ?? {})) {
-        if (def.type && !FIELD_TYPES.has(def.type)) return { field, type: def.type };
-        const inner = unknownType(def.properties) ?? unknownType(def.fields);
-        if (inner) return inner;
-    }
-    return undefined;
-}
-
-/** `_index_template[/<name>]` — composable index templates. */
-export function indexTemplateApi(state: PeerState, req: PeerRequest): Reply | undefined {
-    const name = req.segments[1];
-    const missing = () => osError(404, "resource_not_found_exception", `index template matching [${name}] not found`);
-    switch (req.method) {
-        case "HEAD": return { status: name && state.templates.has(name) ? 200 : 404 };
-        case "GET": {
-            if (name && !state.templates.has(name)) return missing();
-            const entries = [...state.templates].filter(([n]) => !name || n === name);
-            return { status: 200, body: { index_templates: entries.map(([n, t]) => ({ name: n, index_template: t })) } };
-        }
-        case "DELETE":
-            if (!state.templates.delete(name)) return osError(404, "index_template_missing_exception", `index_template [${name}] missing`);
-            return { status: 200, body: { acknowledged: true } };
-        case "PUT": case "POST": {
-            const parsed = parseJson(req);
-            if (parsed.error) return parsed.error;
-            const body = parsed.value ?? {};
-            const unknown = Object.keys(body).find(k => !TEMPLATE_KEYS.has(k));
-            if (unknown) return osError(400, "x_content_parse_exception", `[1:2] [index_template] unknown field [${unknown}]`);
-            if (!Array.isArray(body.index_patterns) || body.index_patterns.length === 0) {
-                return osError(400, "action_request_validation_exception", "Validation Failed: 1: index patterns are missing;");
-            }
-            const bad = unknownType(body.template?.mappings?.properties);
-            if (bad) return osError(400, "mapper_parsing_exception", `No handler for type [${bad.type}] declared on field [${bad.field}]`);
-            if (req.query.get("create") === "true" && state.templates.has(name)) {
-                return osError(400, "illegal_argument_exception", `index template [${name}] already exists`);
-            }
-            for (const [other, t] of state.templates) {
-                if (other === name || (t.priority ?? 0) !== (body.priority ?? 0)) continue;
-                const overlap = body.index_patterns.some((p: string) => t.index_patterns.some((q: string) => matchesAny([p], q) || matchesAny([q], p)));
-                if (overlap) {
-                    return osError(400, "illegal_argument_exception", `index template [${name}] has index patterns ${JSON.stringify(body.index_patterns)} matching patterns from existing templates [${other}] with patterns (${other} => ${JSON.stringify(t.index_patterns)}) that have the same priority [${body.priority ?? 0}], multiple index templates may not match during index creation, please use a different priority`);
-                }
-            }
-            state.templates.set(name, body);
-            return { status: 200, body: { acknowledged: true } };
-        }
-    }
-    return undefined;
-}

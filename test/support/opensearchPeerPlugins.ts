@@ -1,6 +1,7 @@
 import { randomBytes } from "crypto";
 import { IndexState, osError, parseJson, PeerRequest, PeerState, Reply } from "./opensearchPeerIndices";
 import { matchesAny } from "./opensearchPeerMapping";
+import { attachByTemplate, type ManagedIndex } from "./opensearchPeerIsm";
 
 /**
  * The plugin APIs of the OpenSearch peer — ISM, the security plugin's roles and role mappings,
@@ -9,15 +10,15 @@ import { matchesAny } from "./opensearchPeerMapping";
  * the hapi `{statusCode, error, message}`.
  */
 
-interface Versioned<T> { doc: T; version: number; seqNo: number; primaryTerm: number }
+export interface Versioned<T> { doc: T; version: number; seqNo: number; primaryTerm: number }
 
 export interface SecurityEntry { reserved?: boolean; hidden?: boolean; static?: boolean; [k: string]: unknown }
 
 export interface PluginState {
     seqNo: number;
     ismPolicies: Map<string, Versioned<any>>;
-    /** Index name → id of the ISM policy that manages it (attached through `ism_template` on creation). */
-    ismManaged: Map<string, string>;
+    /** Index name → the ISM job that manages it (attached through `ism_template` on creation; see opensearchPeerIsm.ts). */
+    ismManaged: Map<string, ManagedIndex>;
     roles: Map<string, SecurityEntry>;
     rolesMapping: Map<string, SecurityEntry>;
     savedObjects: Map<string, { type: string; id: string; attributes: any; references: any[]; version: number; updated_at: string }>;
@@ -46,94 +47,26 @@ export function newPluginState(state: PeerState, masterBackendRoles: string[], a
             ["all_access", { reserved: true, hidden: false, static: true, description: "Allow full access to all indices and all cluster APIs", cluster_permissions: ["*"], index_permissions: [{ index_patterns: ["*"], fls: [], masked_fields: [], allowed_actions: ["*"] }], tenant_permissions: [{ tenant_patterns: ["*"], allowed_actions: ["kibana_all_write"] }] }],
             ["security_manager", { reserved: true, hidden: false, static: true, description: "Provide access to the security configuration", cluster_permissions: ["cluster_monitor", "restapi:admin/*"], index_permissions: [], tenant_permissions: [] }],
             ["readall", { reserved: true, hidden: false, static: true, description: "Provide the minimum permissions to read all the data", cluster_permissions: ["cluster_composite_ops_ro"], index_permissions: [{ index_patterns: ["*"], allowed_actions: ["read"] }], tenant_permissions: [] }],
+            // Predefined roles (https://docs.opensearch.org/latest/security/access-control/users-roles/#predefined-roles), permissions as the plugin's static roles define them.
+            ["opensearch_dashboards_user", { reserved: true, hidden: false, static: true, description: "Provide the minimum permissions for a Dashboards user", cluster_permissions: ["cluster_composite_ops"],
+                index_permissions: [{ index_patterns: [".kibana", ".kibana-6", ".kibana_*", ".opensearch_dashboards", ".opensearch_dashboards-6", ".opensearch_dashboards_*"], allowed_actions: ["read", "delete", "manage", "index"] },
+                    { index_patterns: [".tasks", ".management-beats*", "*:.tasks", "*:.management-beats*"], allowed_actions: ["indices_all"] }], tenant_permissions: [] }],
+            ["alerting_read_access", { reserved: true, hidden: false, static: true, description: "Provide the minimum permissions for read access to the alerting plugin",
+                cluster_permissions: ["cluster:admin/opendistro/alerting/alerts/get", "cluster:admin/opendistro/alerting/destination/get", "cluster:admin/opendistro/alerting/monitor/get", "cluster:admin/opendistro/alerting/monitor/search", "cluster:admin/opensearch/alerting/findings/get"], index_permissions: [], tenant_permissions: [] }],
+            ["anomaly_read_access", { reserved: true, hidden: false, static: true, description: "Provide the minimum permissions for read access to the anomaly detection plugin",
+                cluster_permissions: ["cluster:admin/opendistro/ad/detector/info", "cluster:admin/opendistro/ad/detector/search", "cluster:admin/opendistro/ad/detectors/get", "cluster:admin/opendistro/ad/result/search", "cluster:admin/opendistro/ad/tasks/search"], index_permissions: [], tenant_permissions: [] }],
+            ["security_analytics_read_access", { reserved: true, hidden: false, static: true, description: "Provide the minimum permissions for read access to the security analytics plugin",
+                cluster_permissions: ["cluster:admin/opensearch/securityanalytics/alerts/get", "cluster:admin/opensearch/securityanalytics/detector/get", "cluster:admin/opensearch/securityanalytics/detector/search",
+                    "cluster:admin/opensearch/securityanalytics/findings/get", "cluster:admin/opensearch/securityanalytics/mapping/get", "cluster:admin/opensearch/securityanalytics/mapping/view/get",
+                    "cluster:admin/opensearch/securityanalytics/rule/get", "cluster:admin/opensearch/securityanalytics/rule/search"], index_permissions: [], tenant_permissions: [] }],
         ]),
         rolesMapping: new Map<string, SecurityEntry>([
             ["all_access", { reserved: false, hidden: false, backend_roles: [...masterBackendRoles], hosts: [], users: [], and_backend_roles: [] }],
             ["security_manager", { reserved: false, hidden: false, backend_roles: [...masterBackendRoles], hosts: [], users: [], and_backend_roles: [] }],
         ]),
     };
-    state.onIndexCreated.push((ix: IndexState) => {
-        let best: { id: string; priority: number } | undefined;
-        for (const [id, p] of plugins.ismPolicies) {
-            const templates = [p.doc.ism_template ?? []].flat();
-            for (const t of templates) {
-                if (matchesAny(t.index_patterns ?? [], ix.name) && (!best || (t.priority ?? 0) > best.priority)) best = { id, priority: t.priority ?? 0 };
-            }
-        }
-        if (best) plugins.ismManaged.set(ix.name, best.id);
-    });
+    state.onIndexCreated.push((ix: IndexState) => attachByTemplate(plugins, ix));
     return plugins;
-}
-
-// ---- ISM -------------------------------------------------------------------------------------------
-
-function ismValidate(policy: any): string | undefined {
-    const states: any[] = policy?.states;
-    if (!Array.isArray(states) || states.length === 0) return "Policy must have at least one state";
-    const names = new Set(states.map(s => s.name));
-    if (!names.has(policy.default_state)) return `Policy default_state [${policy.default_state}] must be a valid state`;
-    for (const s of states) for (const t of s.transitions ?? []) {
-        if (!names.has(t.state_name)) return `Policy has transition to state [${t.state_name}] that does not exist`;
-    }
-    return undefined;
-}
-
-export function ismApi(state: PeerState, p: PluginState, req: PeerRequest): Reply | undefined {
-    const [, , kind, id] = req.segments;
-    if (kind === "explain") {
-        const out: Record<string, unknown> = {};
-        for (const name of (id ?? "").split(",")) {
-            const policy = p.ismManaged.get(name);
-            out[name] = policy ? { "index.plugins.index_state_management.policy_id": policy, "index.opendistro.index_state_management.policy_id": policy, index: name, policy_id: policy, enabled: true } : { "index.plugins.index_state_management.policy_id": null };
-        }
-        return { status: 200, body: { ...out, total_managed_indices: Object.values(out).filter((v: any) => v.policy_id).length } };
-    }
-    if (kind !== "policies" || !id) return undefined;
-    const existing = p.ismPolicies.get(id);
-    const notFound = () => osError(404, "status_exception", "Policy not found");
-    const view = (v: Versioned<any>) => ({ _id: id, _version: v.version, _seq_no: v.seqNo, _primary_term: v.primaryTerm });
-    switch (req.method) {
-        case "GET": return existing ? { status: 200, body: { ...view(existing), policy: existing.doc } } : notFound();
-        case "DELETE":
-            if (!existing) return { status: 404, body: { _index: ".opendistro-ism-config", _id: id, _version: 1, result: "not_found", _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: p.seqNo, _primary_term: 1 } };
-            p.ismPolicies.delete(id);
-            return { status: 200, body: { _index: ".opendistro-ism-config", _id: id, _version: existing.version + 1, result: "deleted", _shards: { total: 2, successful: 1, failed: 0 }, _seq_no: ++p.seqNo, _primary_term: 1 } };
-        case "PUT": {
-            const parsed = parseJson(req);
-            if (parsed.error) return parsed.error;
-            const policy = parsed.value?.policy;
-            if (!policy) return osError(400, "illegal_argument_exception", "Required [policy] is missing");
-            const invalid = ismValidate(policy);
-            if (invalid) return osError(400, "illegal_argument_exception", invalid);
-            for (const [otherId, other] of p.ismPolicies) {
-                if (otherId === id) continue;
-                for (const t of [policy.ism_template ?? []].flat()) for (const o of [other.doc.ism_template ?? []].flat()) {
-                    if ((t.priority ?? 0) === (o.priority ?? 0) && t.index_patterns?.some((x: string) => o.index_patterns?.some((y: string) => matchesAny([x], y) || matchesAny([y], x)))) {
-                        return osError(400, "illegal_argument_exception", `New policy ${id} has an ISM template with index pattern ${JSON.stringify(t.index_patterns)} matching existing policy templates, please use a different priority than ${t.priority ?? 0}`);
-                    }
-                }
-            }
-            const ifSeq = req.query.get("if_seq_no");
-            const ifTerm = req.query.get("if_primary_term");
-            if (existing) {
-                if (ifSeq === null || ifTerm === null) {
-                    return osError(409, "version_conflict_engine_exception", `[${id}]: version conflict, document already exists (current version [${existing.version}])`, { index: ".opendistro-ism-config", shard: "0" });
-                }
-                if (Number(ifSeq) !== existing.seqNo || Number(ifTerm) !== existing.primaryTerm) {
-                    return osError(409, "version_conflict_engine_exception", `[${id}]: version conflict, required seqNo [${ifSeq}], primary term [${ifTerm}]. current document has seqNo [${existing.seqNo}] and primary term [${existing.primaryTerm}]`, { index: ".opendistro-ism-config", shard: "0" });
-                }
-            }
-            const stored: Versioned<any> = {
-                doc: { policy_id: id, description: policy.description ?? "", last_updated_time: Date.now(), schema_version: 19,
-                    error_notification: policy.error_notification ?? null, default_state: policy.default_state, states: policy.states,
-                    ism_template: policy.ism_template ?? null },
-                version: (existing?.version ?? 0) + 1, seqNo: ++p.seqNo, primaryTerm: 1,
-            };
-            p.ismPolicies.set(id, stored);
-            return { status: existing ? 200 : 201, body: { ...view(stored), policy: { policy: stored.doc } } };
-        }
-    }
-    return undefined;
 }
 
 // ---- Security plugin -------------------------------------------------------------------------------

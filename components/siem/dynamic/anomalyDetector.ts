@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, OpenSearchApiError, send, withRetry } from "./opensearchClient";
+import { connectionOf, diffInputs, OpenSearchApiError, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
-export const ANOMALY_DETECTOR_PROVIDER_VERSION = "1";
+export const ANOMALY_DETECTOR_PROVIDER_VERSION = "2";
 
 export interface AnomalyDetectorArgs extends ConnectionArgs {
     /**
@@ -92,9 +92,24 @@ export const anomalyDetectorProvider: pulumi.dynamic.ResourceProvider = {
         const detectorId = await applyDetector(news, olds.detectorId);
         return { outs: outputs(news, detectorId) };
     },
+    /** The live definition (cut to what guardpost sets) and whether its job runs — a stopped job is drift. */
+    async read(id: string, props: any) {
+        const conn = connectionOf(props);
+        return withRetry(conn, `anomaly detector ${props.detector?.name}`, async client => {
+            let detectorId: string | undefined = props.detectorId;
+            let got = detectorId ? await send(client, conn, { method: "GET", path: `${AD}/${encodeURIComponent(detectorId)}`, querystring: { job: true } }, [404]) : undefined;
+            if (!got || got.statusCode === 404) {
+                detectorId = await findByName(client, conn, props.detector.name);
+                got = detectorId ? await send(client, conn, { method: "GET", path: `${AD}/${encodeURIComponent(detectorId)}`, querystring: { job: true } }, [404]) : undefined;
+            }
+            if (!got || got.statusCode === 404) return {};
+            const running = got.body?.anomaly_detector_job?.enabled === true;
+            return { id, props: { ...props, detectorId, detector: projectLike(got.body?.anomaly_detector, props.detector), start: props.start ? running : props.start } };
+        });
+    },
     async delete(_id: string, props: any) {
         const conn = connectionOf(props);
-        await withRetry(conn, `anomaly detector ${props.detector?.name}`, async client => {
+        await withRetryUnlessGone(conn, `anomaly detector ${props.detector?.name}`, async client => {
             let id: string | undefined = props.detectorId;
             let running = id ? await isRunning(client, conn, id) : undefined;
             if (running === undefined) {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, send, withRetry } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
-export const AUDIT_CONFIG_PROVIDER_VERSION = "1";
+export const AUDIT_CONFIG_PROVIDER_VERSION = "2";
 
 export interface AuditConfigArgs extends ConnectionArgs {
     /**
@@ -34,12 +34,14 @@ export function overlay(current: any, desired: any, readonly: string[], at = "")
  */
 async function applyAudit(props: any, settings: any): Promise<void> {
     const conn = connectionOf(props);
-    await withRetry(conn, "audit config", async client => {
-        const got = await send(client, conn, { method: "GET", path: AUDIT });
-        const readonly: string[] = got.body?._readonly ?? [];
-        const next = overlay(got.body?.config ?? {}, settings, readonly);
-        await send(client, conn, { method: "PUT", path: `${AUDIT}/config`, body: next }, [], true);
-    });
+    await withRetry(conn, "audit config", client => auditOnce(client, conn, settings));
+}
+
+async function auditOnce(client: any, conn: any, settings: any): Promise<void> {
+    const got = await send(client, conn, { method: "GET", path: AUDIT });
+    const readonly: string[] = got.body?._readonly ?? [];
+    const next = overlay(got.body?.config ?? {}, settings, readonly);
+    await send(client, conn, { method: "PUT", path: `${AUDIT}/config`, body: next }, [], true);
 }
 
 function outputs(props: any): any {
@@ -63,9 +65,15 @@ export const auditConfigProvider: pulumi.dynamic.ResourceProvider = {
         await applyAudit(news, news.settings);
         return { outs: outputs(news) };
     },
+    async read(id: string, props: any) {
+        const conn = connectionOf(props);
+        const got = await withRetry(conn, "audit config", client => send(client, conn, { method: "GET", path: AUDIT }));
+        return { id, props: { ...props, settings: projectLike(got.body?.config ?? {}, props.settings) } };
+    },
     async delete(_id: string, props: any) {
         // The config itself cannot be deleted; switching audit logging off is what removing it means.
-        await applyAudit(props, { enabled: false });
+        const conn = connectionOf(props);
+        await withRetryUnlessGone(conn, "audit config", client => auditOnce(client, conn, { enabled: false }));
     },
 };
 

@@ -48,6 +48,8 @@ export interface OpenSearchApiError extends Error {
     statusCode?: number;
     body?: unknown;
     retryable: boolean;
+    /** Set when the endpoint's name no longer resolves: the domain has been deleted. */
+    domainGone?: boolean;
 }
 
 export function baseUrl(endpoint: string): string {
@@ -134,9 +136,12 @@ export async function send(client: any, conn: ConnectionInputs, req: OsRequest, 
         // The signer's credential refusal arrives as is or wrapped by the client: never worth a retry.
         const refusal = e?.credentials ? e : e?.meta?.meta?.error?.credentials ? e.meta.meta.error : undefined;
         if (refusal) throw refusal;
-        if (e?.meta?.statusCode === undefined) {
+        // No HTTP answer at all (the client reports statusCode null): connection refused, reset, DNS, timeout.
+        if (e?.meta?.statusCode == null) {
             const err = new Error(`OpenSearch at ${baseUrl(conn.endpoint)}: ${req.method} ${req.path} failed: ${e?.message ?? e}`) as OpenSearchApiError;
             err.retryable = true;
+            // A domain's endpoint is a DNS name AWS removes with the domain: NXDOMAIN means it is gone, not busy.
+            err.domainGone = /\bENOTFOUND\b/.test(`${e?.message} ${e?.meta?.meta?.error?.code ?? ""} ${e?.code ?? ""}`);
             throw err;
         }
         statusCode = e.meta.statusCode;
@@ -169,7 +174,8 @@ export async function withRetry<T>(conn: ConnectionInputs, what: string, op: (cl
                 const delay = Math.min(max, initial * 2 ** Math.min(attempt, 20));
                 // Equal jitter: spreads concurrent providers without ever waiting less than half the step.
                 const wait = delay / 2 + Math.random() * (delay / 2);
-                if (!e?.retryable || attempt >= 49 || Date.now() + wait > deadline) {
+                // A deleted domain is not a busy one: no retry brings it back (see withRetryUnlessGone).
+                if (!e?.retryable || e?.domainGone || attempt >= 49 || Date.now() + wait > deadline) {
                     if (e?.retryable) e.message = `${what}: gave up after ${attempt + 1} attempts: ${e.message}`;
                     throw e;
                 }
@@ -179,6 +185,60 @@ export async function withRetry<T>(conn: ConnectionInputs, what: string, op: (cl
     } finally {
         await client.close?.();
     }
+}
+
+/**
+ * `withRetry` for a delete: if the domain itself no longer exists — its endpoint's name no longer resolves,
+ * or the endpoint answers 404 to `GET /`, which a live domain never does — there is nothing left to delete,
+ * so it returns at once instead of retrying for the whole budget. `pulumi destroy` deletes these resources
+ * before the domain (they depend on it), so this is for domains deleted outside Pulumi.
+ */
+export async function withRetryUnlessGone<T>(conn: ConnectionInputs, what: string, op: (client: any) => Promise<T>): Promise<T | undefined> {
+    try {
+        return await withRetry(conn, what, async client => {
+            try {
+                return await op(client);
+            } catch (e: any) {
+                if (e?.domainGone) throw e;
+                if ((e?.retryable || e?.statusCode === 404) && await domainAnswers404(client, conn)) throw Object.assign(e, { domainGone: true, retryable: false });
+                throw e;
+            }
+        });
+    } catch (e: any) {
+        if (e?.domainGone) return undefined;
+        throw e;
+    }
+}
+
+async function domainAnswers404(client: any, conn: ConnectionInputs): Promise<boolean> {
+    try {
+        const res = await send(client, conn, { method: "GET", path: "/" }, [404]);
+        return res.statusCode === 404;
+    } catch (e: any) {
+        return e?.domainGone === true;
+    }
+}
+
+/**
+ * What `read` reports: the live value cut to the shape of what guardpost asked for — keys the server adds
+ * (timestamps, versions, defaults) are left out, so `pulumi refresh` shows only drift in what guardpost
+ * manages. Arrays are compared element by element when both sides are arrays of the same length.
+ */
+export function projectLike(actual: any, desired: any): any {
+    if (desired === undefined) return undefined;
+    if (Array.isArray(desired)) {
+        if (!Array.isArray(actual) || actual.length !== desired.length) return actual;
+        return actual.map((a, i) => projectLike(a, desired[i]));
+    }
+    if (desired && typeof desired === "object") {
+        if (!actual || typeof actual !== "object" || Array.isArray(actual)) return actual;
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(desired)) if (actual[k] !== undefined) out[k] = projectLike(actual[k], desired[k]);
+        return out;
+    }
+    // OpenSearch hands settings back as strings ("1" for 1): the same value is no drift.
+    if (actual !== null && typeof actual !== "object" && String(actual) === String(desired)) return desired;
+    return actual;
 }
 
 /** Picks the connection inputs out of a dynamic resource's inputs/outputs. */

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, send, withRetry } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
 /** Bump when the provider's behaviour changes, so existing resources get an update. */
-export const ROLE_PROVIDER_VERSION = "1";
+export const ROLE_PROVIDER_VERSION = "2";
 
 /** One `index_permissions` entry of a security-plugin role, in the plugin's own field names. */
 export interface IndexPermission {
@@ -75,9 +75,17 @@ export const roleProvider: pulumi.dynamic.ResourceProvider = {
         await putRole(news);
         return { outs: outputs(news) };
     },
+    async read(id: string, props: any) {
+        const conn = connectionOf(props);
+        const got = await withRetry(conn, `role ${props.name}`, client => send(client, conn, { method: "GET", path: rolePath(props.name ?? id) }, [404]));
+        const role = got.statusCode === 404 ? undefined : got.body?.[props.name ?? id];
+        if (!role) return {};
+        return { id, props: { ...props, description: props.description === undefined ? undefined : role.description, clusterPermissions: role.cluster_permissions ?? [],
+            indexPermissions: projectLike(role.index_permissions ?? [], props.indexPermissions ?? []) } };
+    },
     async delete(_id: string, props: any) {
         const conn = connectionOf(props);
-        await withRetry(conn, `role ${props.name}`, client => send(client, conn, { method: "DELETE", path: rolePath(props.name) }, [404], true));
+        await withRetryUnlessGone(conn, `role ${props.name}`, client => send(client, conn, { method: "DELETE", path: rolePath(props.name) }, [404], true));
     },
 };
 

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, OpenSearchApiError, send, stableStringify, withRetry } from "./opensearchClient";
+import { connectionOf, diffInputs, OpenSearchApiError, send, stableStringify, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
-export const ROLE_MAPPING_PROVIDER_VERSION = "1";
+export const ROLE_MAPPING_PROVIDER_VERSION = "2";
 
 /**
  * How a mapping is managed — `PUT rolesmapping/<role>` replaces the whole mapping, so this is a choice:
@@ -54,7 +54,11 @@ export function mergeBackendRoles(current: string[], previouslyAdded: string[], 
 /** Read-modify-write of a shared mapping; a concurrent edit fails the patch's `test` and is retried. */
 async function mergeMapping(props: any, previouslyAdded: string[], desired: string[]): Promise<string[]> {
     const conn = connectionOf(props);
-    return withRetry(conn, `role mapping ${props.role}`, async client => {
+    return withRetry(conn, `role mapping ${props.role}`, client => mergeOnce(client, conn, props, previouslyAdded, desired));
+}
+
+async function mergeOnce(client: any, conn: any, props: any, previouslyAdded: string[], desired: string[]): Promise<string[]> {
+    {
         const got = await send(client, conn, { method: "GET", path: mappingPath(props.role) }, [404]);
         const exists = got.statusCode !== 404;
         const entry = exists ? got.body?.[props.role] ?? {} : undefined;
@@ -77,7 +81,7 @@ async function mergeMapping(props: any, previouslyAdded: string[], desired: stri
             throw err;
         }
         return added;
-    });
+    }
 }
 
 async function putOwned(props: any): Promise<void> {
@@ -122,13 +126,31 @@ export const roleMappingProvider: pulumi.dynamic.ResourceProvider = {
         const added = await mergeMapping(news, olds.added ?? [], news.backendRoles ?? []);
         return { outs: outputs(news, added) };
     },
-    async delete(_id: string, props: any) {
+    /**
+     * Owned: the mapping's backend roles as they are. Merged: only ours — those we added that are still
+     * there (someone removing one shows as drift and the next `pulumi up` adds it back); others' entries
+     * are not guardpost's business.
+     */
+    async read(id: string, props: any) {
+        const conn = connectionOf(props);
+        const got = await withRetry(conn, `role mapping ${props.role}`, client => send(client, conn, { method: "GET", path: mappingPath(props.role ?? id) }, [404]));
+        const entry = got.statusCode === 404 ? undefined : got.body?.[props.role ?? id];
+        const current: string[] = entry?.backend_roles ?? [];
         if (props.mode === "own") {
-            const conn = connectionOf(props);
-            await withRetry(conn, `role mapping ${props.role}`, client => send(client, conn, { method: "DELETE", path: mappingPath(props.role) }, [404], true));
+            if (!entry) return {};
+            return { id, props: { ...props, backendRoles: current, description: props.description === undefined ? undefined : entry.description, added: current } };
+        }
+        const ours = (props.added ?? []).filter((r: string) => current.includes(r));
+        const present = (props.backendRoles ?? []).filter((r: string) => current.includes(r));
+        return { id, props: { ...props, backendRoles: present, added: ours } };
+    },
+    async delete(_id: string, props: any) {
+        const conn = connectionOf(props);
+        if (props.mode === "own") {
+            await withRetryUnlessGone(conn, `role mapping ${props.role}`, client => send(client, conn, { method: "DELETE", path: mappingPath(props.role) }, [404], true));
             return;
         }
-        await mergeMapping(props, props.added ?? [], []);
+        await withRetryUnlessGone(conn, `role mapping ${props.role}`, client => mergeOnce(client, conn, props, props.added ?? [], []));
     },
 };
 

@@ -1,0 +1,49 @@
+import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlertingMonitor } from "./dynamic/alertingMonitor";
+import type { ConnectionArgs } from "./dynamic/args";
+import { IndexBootstrap } from "./dynamic/indexBootstrap";
+import { NotificationChannel } from "./dynamic/notificationChannel";
+import { SecurityAnalyticsDetector } from "./dynamic/securityAnalyticsDetector";
+import { ALERT_CHANNEL_ID, anomalyMonitor, securityAnalyticsDetectors, snsPublishPolicy, snsPublishTrust, vpcRejectBurstMonitor } from "./siemDetections";
+
+/**
+ * SiemDomain's detections: the SNS channel to the alert topic (with the role that lets the domain publish),
+ * the Security Analytics detectors (CloudTrail, DNS) and the Alerting monitors (VPC reject bursts, anomaly
+ * grades). Each log type's current index is created first, since Security Analytics maps the fields of
+ * existing indices; everything waits for the domain policy like the other OpenSearch objects.
+ */
+export function detectionResources(name: string, p: {
+    conn: ConnectionArgs; parent: pulumi.Resource; account: string; region: string; topicArn: pulumi.Input<string>;
+    period: "month" | "day"; anomalyDetectorId: pulumi.Output<string>; after: pulumi.Resource[];
+}): void {
+    const parent = { parent: p.parent };
+    const role = new aws.iam.Role(`${name}-notifications`, {
+        path: GUARDPOST_ROLE_PATH,
+        description: "guardpost SIEM: the domain publishes findings and alerts to the alert topic",
+        assumeRolePolicy: JSON.stringify(snsPublishTrust(p.account)),
+    }, parent);
+    const policy = new aws.iam.RolePolicy(`${name}-notifications`, {
+        role: role.id,
+        policy: pulumi.output(p.topicArn).apply(topicArn => JSON.stringify(snsPublishPolicy({ topicArn, region: p.region }))),
+    }, parent);
+    const channel = new NotificationChannel(`${name}-alert-channel`, {
+        ...p.conn, channelId: ALERT_CHANNEL_ID, name: "guardpost alert topic", topicArn: p.topicArn, publishRoleArn: role.arn,
+        description: "Security Analytics findings and Alerting monitors → the security account's alert topic (e-mail)",
+    }, { ...parent, dependsOn: [...p.after, policy] });
+
+    for (const spec of securityAnalyticsDetectors()) {
+        const index = new IndexBootstrap(`${name}-bootstrap-${spec.resource}`, { ...p.conn, indexPrefix: spec.resource, indexPeriod: p.period },
+            { ...parent, dependsOn: p.after });
+        new SecurityAnalyticsDetector(`${name}-sa-${spec.resource}`, {
+            ...p.conn, name: spec.name, detectorType: spec.detectorType, indexPattern: spec.indexPattern, ruleTitles: spec.ruleTitles,
+            aliasMappings: spec.aliasMappings, channelId: channel.channelId,
+        }, { ...parent, dependsOn: [index] });
+    }
+    const flows = new IndexBootstrap(`${name}-bootstrap-vpcflow`, { ...p.conn, indexPrefix: "vpcflow", indexPeriod: p.period }, { ...parent, dependsOn: p.after });
+    new AlertingMonitor(`${name}-monitor-vpc-rejects`, { ...p.conn, monitor: vpcRejectBurstMonitor(ALERT_CHANNEL_ID) }, { ...parent, dependsOn: [channel, flows] });
+    new AlertingMonitor(`${name}-monitor-anomaly`, {
+        ...p.conn, monitor: p.anomalyDetectorId.apply(id => anomalyMonitor(id, ALERT_CHANNEL_ID)),
+    }, { ...parent, dependsOn: [channel] });
+}

@@ -1,0 +1,152 @@
+import { indexPattern, TIME_FIELD } from "./siemTemplates";
+
+/**
+ * Detections as plain data: the Security Analytics detectors (pre-packaged Sigma rules, chosen by title), the
+ * Alerting monitors where no rule set exists (VPC flow) or for the anomaly detector's results, and the
+ * notification channel they all send to — the security account's alert topic, so SIEM detections reach the
+ * same subscribers as GuardDuty findings.
+ */
+
+export const ALERT_CHANNEL_ID = "guardpost-alert-topic";
+
+/**
+ * CloudTrail rules turned on — medium and high severity Sigma rules for tampering with logging and
+ * detection, credential misuse and exfiltration. Titles as Security Analytics ships them
+ * (opensearch-project/security-analytics, src/main/config/rules/cloudtrail). "AWS Root Credentials" fires on
+ * any root activity that is not an AWS service event — a root console login among them.
+ */
+export const CLOUDTRAIL_RULE_TITLES = [
+    "AWS Root Credentials",
+    "AWS CloudTrail Important Change",
+    "AWS Config Disabling Channel/Recorder",
+    "AWS GuardDuty Important Change",
+    "AWS SecurityHub Findings Evasion",
+    "AWS IAM Backdoor Users Keys",
+    "AWS User Login Profile Was Modified",
+    "AWS Console GetSigninToken Potential Abuse",
+    "AWS Suspicious SAML Activity",
+    "AWS Identity Center Identity Provider Change",
+    "AWS EC2 Disable EBS Encryption",
+    "AWS S3 Bucket Versioning Disable",
+    "Restore Public AWS RDS Instance",
+    "AWS Snapshot Backup Exfiltration",
+];
+
+/** DNS rules that match on the queried name, which Route 53 Resolver logs carry (src/main/config/rules/dns). */
+export const DNS_RULE_TITLES = [
+    "Cobalt Strike DNS Beaconing",
+    "Monero Crypto Coin Mining Pool Lookup",
+    "DNS Query to External Service Interaction Domains",
+    "Suspicious DNS Query with B64 Encoded String",
+    "Telegram Bot API Request",
+    "Wannacry Killswitch Domain",
+];
+
+/**
+ * The DNS rules name the query `query`, which the dns log type maps to `dns.question.name`
+ * (src/main/resources/OSMapping/dns_logtype.json); Resolver logs call it `query_name`, so the index needs that alias.
+ */
+export const DNS_ALIAS_MAPPINGS = { "dns.question.name": "query_name" };
+
+export interface DetectorSpec { resource: string; name: string; detectorType: string; indexPattern: string; ruleTitles: string[]; aliasMappings?: Record<string, string> }
+
+export function securityAnalyticsDetectors(): DetectorSpec[] {
+    return [
+        { resource: "cloudtrail", name: "guardpost cloudtrail", detectorType: "cloudtrail", indexPattern: indexPattern("cloudtrail"), ruleTitles: CLOUDTRAIL_RULE_TITLES },
+        { resource: "dns", name: "guardpost dns", detectorType: "dns", indexPattern: indexPattern("dns"), ruleTitles: DNS_RULE_TITLES, aliasMappings: DNS_ALIAS_MAPPINGS },
+    ];
+}
+
+function action(name: string, channelId: string, message: string): object {
+    return {
+        name, destination_id: channelId, throttle_enabled: false,
+        subject_template: { source: "guardpost SIEM: {{ctx.monitor.name}}", lang: "mustache" },
+        message_template: { source: message, lang: "mustache" },
+    };
+}
+
+/**
+ * A burst of rejected VPC flows: more than `threshold` REJECT records from one source address in the last
+ * `minutes`, a bucket-level monitor (https://docs.opensearch.org/latest/observing-your-data/alerting/monitors/),
+ * since Security Analytics ships no VPC flow rules.
+ */
+export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minutes = 10): { name: string; [k: string]: unknown } {
+    return {
+        name: "guardpost vpcflow reject burst",
+        monitor_type: "bucket_level_monitor",
+        schedule: { period: { interval: 5, unit: "MINUTES" } },
+        inputs: [{ search: {
+            indices: [indexPattern("vpcflow")],
+            query: {
+                size: 0,
+                query: { bool: { filter: [
+                    { range: { [TIME_FIELD.vpcflow]: { gte: `{{period_end}}||-${minutes}m`, lte: "{{period_end}}", format: "epoch_millis" } } },
+                    { term: { action: "REJECT" } },
+                ] } },
+                aggregations: { by_source: { composite: { sources: [{ srcaddr: { terms: { field: "srcaddr" } } }] } } },
+            },
+        } }],
+        triggers: [{ bucket_level_trigger: {
+            name: `more than ${threshold} rejects from one source`,
+            severity: "2",
+            condition: { buckets_path: { _count: "_count" }, parent_bucket_path: "by_source", script: { source: `params._count > ${threshold}`, lang: "painless" } },
+            actions: [action("alert topic", channelId, `VPC flow logs: a source address had more than ${threshold} rejected flows in ${minutes} minutes. Open the "guardpost: VPC flow" dashboard.`)],
+        } }],
+    };
+}
+
+/**
+ * The anomaly detector's results alert too: a query-level monitor over its result index for grade and
+ * confidence above 0.7 in the last 20 minutes — the monitor Dashboards creates for a detector
+ * (https://docs.opensearch.org/latest/observing-your-data/ad/index/#step-3-set-up-alerts).
+ */
+export function anomalyMonitor(detectorId: string, channelId: string): { name: string; [k: string]: unknown } {
+    return {
+        name: "guardpost cloudtrail principal anomaly",
+        monitor_type: "query_level_monitor",
+        schedule: { period: { interval: 10, unit: "MINUTES" } },
+        inputs: [{ search: {
+            indices: [".opendistro-anomaly-results*"],
+            query: { size: 1, query: { bool: { filter: [
+                { term: { detector_id: detectorId } },
+                { range: { execution_end_time: { gte: "{{period_end}}||-20m", lte: "{{period_end}}", format: "epoch_millis" } } },
+                { range: { anomaly_grade: { gt: 0.7 } } },
+                { range: { confidence: { gt: 0.7 } } },
+            ] } } },
+        } }],
+        triggers: [{ query_level_trigger: {
+            name: "unusual activity of a principal", severity: "2",
+            condition: { script: { source: "ctx.results[0].hits.total.value > 0", lang: "painless" } },
+            actions: [action("alert topic", channelId, "CloudTrail: a principal (role or user) is far busier than its own history. Open Dashboards → Anomaly detection → guardpost-cloudtrail-callers.")],
+        } }],
+    };
+}
+
+/**
+ * The role the domain assumes to publish to the alert topic (the channel's `role_arn`): trusted by the
+ * OpenSearch service for this account only. Both service principals the service is known by are trusted,
+ * since AWS's page for the SNS channel does not name one (README "Known limits").
+ */
+export function snsPublishTrust(account: string): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [{
+            Effect: "Allow",
+            Principal: { Service: ["es.amazonaws.com", "opensearchservice.amazonaws.com"] },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": account } },
+        }],
+    };
+}
+
+/** Publish to the alert topic, and encrypt for it with its KMS key (only through SNS). */
+export function snsPublishPolicy(p: { topicArn: string; region: string }): object {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "PublishFindings", Effect: "Allow", Action: "sns:Publish", Resource: p.topicArn },
+            { Sid: "EncryptForTheTopic", Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*",
+                Condition: { StringEquals: { "kms:ViaService": `sns.${p.region}.amazonaws.com` } } },
+        ],
+    };
+}
