@@ -1,6 +1,7 @@
 /**
  * Composition root: config → providers → components → outputs. Logic lives in components/ and functions/.
  */
+import "./leanPulumi";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";

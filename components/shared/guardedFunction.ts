@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { queueDepthAlarm } from "./alarms";
+import { LAMBDA_HANDLER, lambdaArchive } from "./lambdaArchive";
 
 /** An IAM policy statement as it appears in a policy document. */
 export interface PolicyStatement {
@@ -32,7 +33,7 @@ export interface GuardedFunctionArgs {
     layers?: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * Packages from package.json `dependencies` the handler needs at run time; every other dependency is
-     * excluded from the archive, because CallbackFunction would otherwise ship all of them.
+     * excluded from the archive, because Pulumi's code-path selection would otherwise ship all of them.
      */
     packages: string[];
     /**
@@ -95,9 +96,13 @@ export function lambdaTrustPolicy(): string {
  * A Lambda built the one way guardpost allows: explicit runtime, least-privilege role (never
  * CallbackFunction's default full-access role), its own log group, the `guardpost:function` tag, and an
  * encrypted on-failure queue with an alarm, so an event that exhausts its retries is kept and noticed.
+ *
+ * The code is the archive CallbackFunction would build (serialized factory in `__index.js`, handler
+ * `__index.handler`, the named packages), built once per process and shared by every instance of the
+ * same factory (see lambdaArchive.ts), instead of once per account × region.
  */
 export class GuardedFunction extends pulumi.ComponentResource {
-    declare readonly function: aws.lambda.CallbackFunction<any, any>;
+    declare readonly function: aws.lambda.Function;
     declare readonly role: aws.iam.Role;
     declare readonly failureQueue: aws.sqs.Queue;
     declare readonly logGroup: aws.cloudwatch.LogGroup;
@@ -148,10 +153,11 @@ export class GuardedFunction extends pulumi.ComponentResource {
                 })),
         }, parent);
 
-        const fn = new aws.lambda.CallbackFunction(`${name}-fn`, {
+        const fn = new aws.lambda.Function(`${name}-fn`, {
             region,
             description: args.description,
-            callbackFactory: args.callbackFactory,
+            code: lambdaArchive(args.callbackFactory, exclude),
+            handler: LAMBDA_HANDLER,
             runtime: LAMBDA_RUNTIME,
             role: role.arn,
             timeout,
@@ -159,7 +165,6 @@ export class GuardedFunction extends pulumi.ComponentResource {
             layers: args.layers,
             environment: args.environment ? { variables: args.environment } : undefined,
             loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-            codePathOptions: { extraExcludePackages: exclude },
             tags,
         }, { parent: this, dependsOn: [policy] });
 
