@@ -37,7 +37,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Strict base64 decode: Buffer.from silently skips bad characters, which would hide a corrupt payload. */
 export function strictBase64(text: string): Buffer | undefined {
-    const compact = text.replace(/[\r\n]/g, "");
+    const compact = text.includes("\n") || text.includes("\r") ? text.replace(/[\r\n]/g, "") : text;
     if (compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
     return Buffer.from(compact, "base64");
 }
