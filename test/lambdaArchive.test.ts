@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { GuardedFunction, excludedPackages } from "../components/shared/guardedFunction";
+import { GuardedFunction, excludedPackages, runtimeProvided } from "../components/shared/guardedFunction";
+import { TELEGRAM_ALERT_PACKAGES } from "../components/alerting/alertFanout";
+import { SHIPPER_PACKAGES } from "../components/logging/logPipeline";
 import { LAMBDA_HANDLER, lambdaArchive, packageFolders, serializedFactory } from "../components/shared/lambdaArchive";
 import { createVpcflowTransformHandler } from "../functions/vpcflow-transform/vpcflowTransform";
 import { createWafTransformHandler } from "../functions/waf-transform/wafTransform";
@@ -55,6 +57,17 @@ describe("lambdaArchive: one archive per factory and package selection, as Callb
         const direct = await pulumi.runtime.computeCodePaths({ extraExcludePackages: [...excludedPackages(["maxmind"]), "aws-sdk"] });
         expect(folders.sort()).to.deep.equal([...direct.keys()].sort());
         expect(await packageFolders(excludedPackages(["maxmind"]))).to.equal(await packageFolders([...excludedPackages(["maxmind"]), "aws-sdk"]));
+    });
+
+    it("never ships what the nodejs22.x runtime provides (the AWS SDK v3), even when a function names it", async () => {
+        expect(runtimeProvided("@aws-sdk/client-ssm")).to.equal(true);
+        expect(runtimeProvided("node-telegram-bot-api")).to.equal(false);
+        for (const packages of [TELEGRAM_ALERT_PACKAGES, SHIPPER_PACKAGES]) {
+            const excluded = excludedPackages(packages);
+            for (const p of packages) expect(excluded.includes(p), p).to.equal(runtimeProvided(p));
+            const folders = [...(await packageFolders(excluded)).keys()];
+            expect(folders.filter(f => /node_modules\/@(aws-sdk|smithy)\//.test(f)), packages.join()).to.deep.equal([]);
+        }
     });
 
     it("refuses a factory that captures a Pulumi secret, instead of shipping it in the archive", async () => {

@@ -34,6 +34,7 @@ export interface GuardedFunctionArgs {
     /**
      * Packages from package.json `dependencies` the handler needs at run time; every other dependency is
      * excluded from the archive, because Pulumi's code-path selection would otherwise ship all of them.
+     * Those the runtime provides (`@aws-sdk/*`) are named for the record but never shipped.
      */
     packages: string[];
     /**
@@ -54,13 +55,25 @@ export interface GuardedFunctionArgs {
 export const LAMBDA_RUNTIME = "nodejs22.x";
 export const FUNCTION_TAG = "guardpost:function";
 
-/** Dependencies to leave out of a function's archive: everything in package.json it does not name. */
+/**
+ * Packages the `nodejs22.x` runtime already provides: every Node.js runtime includes the AWS SDK for
+ * JavaScript v3 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included), so
+ * a function may `require` its clients without shipping them. Never put into an archive.
+ */
+export function runtimeProvided(pkg: string): boolean {
+    return pkg.startsWith("@aws-sdk/");
+}
+
+/**
+ * Dependencies to leave out of a function's archive: everything in package.json it does not name, and
+ * what the runtime provides (named or not).
+ */
 export function excludedPackages(needed: readonly string[], dependencies: Record<string, string> = projectDependencies()): string[] {
     const unknown = needed.filter(p => !(p in dependencies));
     if (unknown.length > 0) {
         throw new Error(`GuardedFunction: packages ${unknown.join(", ")} are not in package.json dependencies; add them there or drop them from 'packages'.`);
     }
-    return Object.keys(dependencies).filter(d => !needed.includes(d) && !d.startsWith("@pulumi/"));
+    return Object.keys(dependencies).filter(d => (!needed.includes(d) || runtimeProvided(d)) && !d.startsWith("@pulumi/"));
 }
 
 function projectDependencies(): Record<string, string> {

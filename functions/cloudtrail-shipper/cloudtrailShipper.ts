@@ -5,6 +5,7 @@ import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadL
 import { GeoLookup, openGeoLookup } from "../shared/geoip";
 import { validIndexPrefix } from "./indexName";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
+import { signedBulkSend } from "./signedBulk";
 
 /**
  * cloudtrail-shipper: CloudWatch Logs subscription (CloudTrail log group) → enriched documents →
@@ -181,35 +182,12 @@ const failingSend: BulkSend = async () => {
 };
 
 /**
- * `_bulk` through the OpenSearch client with its SigV4 signer (service `es`; credentials from the default
- * provider chain, refreshed by the signer before they expire). The client's own retries are off: ours are
- * per item and bounded by the Lambda deadline. Requires happen here, at container start, so the
- * serialized closure captures module references only.
+ * `_bulk` signed with SigV4 (service `es`) over Node's HTTP client, credentials from the execution role
+ * (see signedBulk.ts). No retries inside: ours are per item and bounded by the Lambda deadline, which
+ * hands each request its own timeout (`requestTimeoutMs` is kept for callers that pass it).
  */
-export function openSearchBulkSend(endpoint: string, region: string, requestTimeoutMs = SHIPPER_LIMITS.requestTimeoutMs): BulkSend {
-    const { Client } = require("@opensearch-project/opensearch");
-    const { AwsSigv4Signer } = require("@opensearch-project/opensearch/aws");
-    const { fromNodeProviderChain } = require("@aws-sdk/credential-providers");
-    const client = new Client({
-        ...AwsSigv4Signer({ region, service: "es", getCredentials: fromNodeProviderChain() }),
-        node: endpoint,
-        maxRetries: 0,
-        requestTimeout: requestTimeoutMs,
-        resurrectStrategy: "none",
-    });
-    return async (ndjson, timeoutMs) => {
-        try {
-            const res = await client.bulk({ body: ndjson }, { requestTimeout: timeoutMs, maxRetries: 0 });
-            return { status: res.statusCode, body: res.body, contentType: res.headers?.["content-type"] };
-        } catch (err: any) {
-            // The client turns every status >= 400 into a ResponseError; the status and body are what count.
-            const meta = err?.meta;
-            if (meta && typeof meta.statusCode === "number") {
-                return { status: meta.statusCode, body: meta.body, contentType: meta.headers?.["content-type"] };
-            }
-            throw err;
-        }
-    };
+export function openSearchBulkSend(endpoint: string, region: string, _requestTimeoutMs = SHIPPER_LIMITS.requestTimeoutMs): BulkSend {
+    return signedBulkSend(endpoint, region);
 }
 
 /**
@@ -232,9 +210,19 @@ export function createCloudTrailShipperHandler() {
     const send = endpoint && region ? openSearchBulkSend(endpoint, region) : failingSend;
 
     let deadLetter: DeadLetterSink | undefined;
-    if (env.DEAD_LETTER_BUCKET) {
-        const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");
-        deadLetter = s3DeadLetterSink(new S3Client({}), PutObjectCommand, env.DEAD_LETTER_BUCKET, { prefix: DEAD_LETTER_PREFIX });
+    const bucket = env.DEAD_LETTER_BUCKET;
+    if (bucket) {
+        // The SDK (the runtime's) loads on the first dead letter, not at cold start: most batches have none.
+        let sink: DeadLetterSink | undefined;
+        deadLetter = {
+            put(letters) {
+                if (!sink) {
+                    const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");
+                    sink = s3DeadLetterSink(new S3Client({}), PutObjectCommand, bucket, { prefix: DEAD_LETTER_PREFIX });
+                }
+                return sink.put(letters);
+            },
+        };
     }
 
     const cityPath = env.GEOIP_DATABASE || undefined;
