@@ -194,8 +194,8 @@ export function openSearchBulkSend(endpoint: string, region: string, _requestTim
  * Zero-argument factory for `CallbackFunction.callbackFactory`; runs once per container. Reads the
  * environment contract (OPENSEARCH_ENDPOINT, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX,
  * DEAD_LETTER_BUCKET, AWS_REGION) and builds the clients here, so the serialized closure holds module
- * references and plain strings only. Credentials come from the default provider chain (the Lambda
- * role) and are refreshed by the signer when they near expiry.
+ * references and plain strings only. Credentials are the Lambda role's, read from the environment the
+ * runtime sets, for every request (signedBulk.ts).
  */
 export function createCloudTrailShipperHandler() {
     const env = process.env;
