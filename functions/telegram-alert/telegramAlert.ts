@@ -18,9 +18,11 @@ export const TELEGRAM_CLIENT_OPTIONS = {
 
 /**
  * The SDK's defaults have no request timeout, so a hanging SSM or DynamoDB endpoint would eat the whole
- * Lambda budget. These bound each call; `worstCaseAwsMs` adds them up for the budget test. On top of
- * them every call also gets the invocation's deadline signal, which covers what these limits do not
- * (a response body that stalls after its headers, the SDK's retry waits).
+ * Lambda budget. These bound each call; `worstCaseAwsMs` adds them up for the budget test. The bound is
+ * enforced with an AbortSignal per call (`AbortSignal.timeout(worstCaseAwsMs(...))`, joined with the
+ * invocation's deadline signal), which every SDK v3 version honours: the clients come from the Lambda
+ * runtime, whose SDK version is not ours to pick, so no newer client option is relied on. The
+ * connection and request timeouts are still passed for SDK versions that act on them per attempt.
  */
 export const AWS_CLIENT_LIMITS = {
     ssm: { maxAttempts: 2, connectionTimeoutMs: 1_000, requestTimeoutMs: 1_500 },
@@ -33,11 +35,21 @@ export function worstCaseAwsMs(l: { maxAttempts: number; connectionTimeoutMs: nu
 }
 
 function sdkClientConfig(l: { maxAttempts: number; connectionTimeoutMs: number; requestTimeoutMs: number }) {
-    // Without throwOnRequestTimeout this SDK version only logs a warning when requestTimeout passes.
     return {
         maxAttempts: l.maxAttempts,
-        requestHandler: { connectionTimeout: l.connectionTimeoutMs, requestTimeout: l.requestTimeoutMs, throwOnRequestTimeout: true },
+        requestHandler: { connectionTimeout: l.connectionTimeoutMs, requestTimeout: l.requestTimeoutMs },
     };
+}
+
+/** The invocation's deadline (if any) and this call's own bound, whichever comes first. */
+export function callDeadline(invocation: AbortSignal | undefined, boundMs: number): AbortSignal {
+    const own = AbortSignal.timeout(boundMs);
+    return invocation ? AbortSignal.any([invocation, own]) : own;
+}
+
+/** A client whose every `send` is bounded by `boundMs` on top of the caller's signal. */
+function boundedClient<C extends { send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any> }>(client: C, boundMs: number) {
+    return { send: (command: any, options?: { abortSignal?: AbortSignal }) => client.send(command, { ...options, abortSignal: callDeadline(options?.abortSignal, boundMs) }) };
 }
 export const TELEGRAM_LAMBDA_TIMEOUT_SECONDS = 40;
 /** Kept free of the Lambda deadline for SSM, DynamoDB and the error path. */
@@ -229,7 +241,7 @@ export function createTelegramAlertHandler() {
         if (tokenOverride) return tokenOverride;
         const { SSMClient, GetParameterCommand } = require("@aws-sdk/client-ssm");
         const out = await new SSMClient(sdkClientConfig(AWS_CLIENT_LIMITS.ssm)).send(
-            new GetParameterCommand({ Name: tokenParameter, WithDecryption: true }), signal ? { abortSignal: signal } : undefined);
+            new GetParameterCommand({ Name: tokenParameter, WithDecryption: true }), { abortSignal: callDeadline(signal, worstCaseAwsMs(AWS_CLIENT_LIMITS.ssm)) });
         const value = out?.Parameter?.Value;
         if (!value) throw new Error(`SSM parameter ${tokenParameter} has no value`);
         return value;
@@ -251,7 +263,9 @@ export function createTelegramAlertHandler() {
     if (env.DEDUP_TABLE) {
         const { DynamoDBClient, GetItemCommand, PutItemCommand } = require("@aws-sdk/client-dynamodb");
         dedup = {
-            store: dynamoDedupStore(new DynamoDBClient(sdkClientConfig(AWS_CLIENT_LIMITS.dynamodb)), { GetItemCommand, PutItemCommand }, env.DEDUP_TABLE),
+            store: dynamoDedupStore(
+                boundedClient(new DynamoDBClient(sdkClientConfig(AWS_CLIENT_LIMITS.dynamodb)), worstCaseAwsMs(AWS_CLIENT_LIMITS.dynamodb)),
+                { GetItemCommand, PutItemCommand }, env.DEDUP_TABLE),
             quietMs: quietMinutes * 60_000,
         };
     }
