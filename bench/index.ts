@@ -5,6 +5,7 @@
  */
 const sections: Record<string, () => Promise<string[]>> = {
     alerting: () => require("./alerting").benchAlerting(),
+    functions: () => require("./functions").benchFunctions(),
     logs: () => require("./logs").benchLogs(),
     scale: () => require("./scale").benchScale(),
 };

@@ -119,6 +119,8 @@ export function transformRecord(record: FirehoseRecord, transform: MessageTransf
 }
 
 /** Bytes of one response entry, given `JSON.stringify(recordId).length`. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 function entrySize(quotedIdLength: number, result: FirehoseResult, data: string): number {
     // {"recordId":<json>,"result":"<r>","data":"<b64>"} plus a separating comma.
     return quotedIdLength + result.length + data.length + 35 + 1;
@@ -129,10 +131,14 @@ function quotedLength(s: string): number {
     return /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(s) ? s.length + 2 : JSON.stringify(s).length;
 }
 
-/** Base64 of the UTF-8 bytes of `text`, through one scratch buffer instead of a Buffer per record. */
+/**
+ * Base64 of the UTF-8 bytes of `text`: `btoa` for plain ASCII (the usual document, where UTF-8 and
+ * Latin-1 bytes are the same), else through one scratch buffer instead of a Buffer per record.
+ */
 function makeBase64Encoder(): (text: string) => string {
     let scratch = Buffer.allocUnsafe(64 * 1024);
     return (text) => {
+        if (ASCII.test(text)) return btoa(text);
         if (text.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(text.length * 3);
         return scratch.toString("base64", 0, scratch.write(text, 0, "utf8"));
     };

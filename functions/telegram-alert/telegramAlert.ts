@@ -1,4 +1,5 @@
 import type { SendMessageParams, TransportOptions } from "node-telegram-bot-api";
+import { awsJsonClient, commandClient, jsonCommand } from "../shared/awsJson";
 import { decide, dedupKey, DedupStore, dynamoDedupStore, nextRecord, parseQuietMinutes } from "./dedup";
 import { buildFindingMessage, cutUtf16, Finding, parseFindingEvent, TELEGRAM_TEXT_LIMIT, TelegramBuilders } from "./findingMessage";
 
@@ -17,12 +18,11 @@ export const TELEGRAM_CLIENT_OPTIONS = {
 } as const;
 
 /**
- * The SDK's defaults have no request timeout, so a hanging SSM or DynamoDB endpoint would eat the whole
- * Lambda budget. These bound each call; `worstCaseAwsMs` adds them up for the budget test. The bound is
- * enforced with an AbortSignal per call (`AbortSignal.timeout(worstCaseAwsMs(...))`, joined with the
- * invocation's deadline signal), which every SDK v3 version honours: the clients come from the Lambda
- * runtime, whose SDK version is not ours to pick, so no newer client option is relied on. The
- * connection and request timeouts are still passed for SDK versions that act on them per attempt.
+ * A hanging SSM or DynamoDB endpoint must not eat the whole Lambda budget. These bound each call: every
+ * attempt within `connectionTimeoutMs + requestTimeoutMs`, `maxAttempts` of them; `worstCaseAwsMs` adds
+ * them up for the budget test. On top, each call carries an AbortSignal (`AbortSignal.timeout` of that
+ * worst case, joined with the invocation's deadline signal), so the bound holds whatever the client —
+ * an AbortSignal, not a client option, is what every AWS client honours.
  */
 export const AWS_CLIENT_LIMITS = {
     ssm: { maxAttempts: 2, connectionTimeoutMs: 1_000, requestTimeoutMs: 1_500 },
@@ -32,13 +32,6 @@ export const AWS_CLIENT_LIMITS = {
 export function worstCaseAwsMs(l: { maxAttempts: number; connectionTimeoutMs: number; requestTimeoutMs: number }): number {
     // Per attempt: connect, then wait for the response; the SDK's retry backoff is at most ~1 s per retry here.
     return l.maxAttempts * (l.connectionTimeoutMs + l.requestTimeoutMs) + (l.maxAttempts - 1) * 1_000;
-}
-
-function sdkClientConfig(l: { maxAttempts: number; connectionTimeoutMs: number; requestTimeoutMs: number }) {
-    return {
-        maxAttempts: l.maxAttempts,
-        requestHandler: { connectionTimeout: l.connectionTimeoutMs, requestTimeout: l.requestTimeoutMs },
-    };
 }
 
 /** The invocation's deadline (if any) and this call's own bound, whichever comes first. */
@@ -237,11 +230,13 @@ export function createTelegramAlertHandler() {
     }
     const options: TransportOptions = { ...TELEGRAM_CLIENT_OPTIONS, apiRoot: env.TELEGRAM_API_ROOT || "https://api.telegram.org" };
 
+    // SSM and DynamoDB through a signed JSON-protocol client (functions/shared/awsJson.ts), not the SDK:
+    // loading the two SDK clients was two thirds of this function's cold start.
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
     async function readToken(signal?: AbortSignal): Promise<string> {
         if (tokenOverride) return tokenOverride;
-        const { SSMClient, GetParameterCommand } = require("@aws-sdk/client-ssm");
-        const out = await new SSMClient(sdkClientConfig(AWS_CLIENT_LIMITS.ssm)).send(
-            new GetParameterCommand({ Name: tokenParameter, WithDecryption: true }), { abortSignal: callDeadline(signal, worstCaseAwsMs(AWS_CLIENT_LIMITS.ssm)) });
+        const ssm = awsJsonClient({ service: "ssm", targetPrefix: "AmazonSSM", jsonVersion: "1.1", region, limits: AWS_CLIENT_LIMITS.ssm });
+        const out = await ssm.call("GetParameter", { Name: tokenParameter, WithDecryption: true }, callDeadline(signal, worstCaseAwsMs(AWS_CLIENT_LIMITS.ssm)));
         const value = out?.Parameter?.Value;
         if (!value) throw new Error(`SSM parameter ${tokenParameter} has no value`);
         return value;
@@ -261,11 +256,11 @@ export function createTelegramAlertHandler() {
 
     let dedup: TelegramAlertDeps["dedup"];
     if (env.DEDUP_TABLE) {
-        const { DynamoDBClient, GetItemCommand, PutItemCommand } = require("@aws-sdk/client-dynamodb");
+        const dynamodb = awsJsonClient({ service: "dynamodb", targetPrefix: "DynamoDB_20120810", jsonVersion: "1.0", region, limits: AWS_CLIENT_LIMITS.dynamodb });
         dedup = {
             store: dynamoDedupStore(
-                boundedClient(new DynamoDBClient(sdkClientConfig(AWS_CLIENT_LIMITS.dynamodb)), worstCaseAwsMs(AWS_CLIENT_LIMITS.dynamodb)),
-                { GetItemCommand, PutItemCommand }, env.DEDUP_TABLE),
+                boundedClient(commandClient(dynamodb), worstCaseAwsMs(AWS_CLIENT_LIMITS.dynamodb)),
+                { GetItemCommand: jsonCommand("GetItem"), PutItemCommand: jsonCommand("PutItem") }, env.DEDUP_TABLE),
             quietMs: quietMinutes * 60_000,
         };
     }
