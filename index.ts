@@ -5,11 +5,12 @@ import "./leanPulumi";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
-import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
+import { detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
 import { DetectionBaseline, laterResources } from "./components/detection/detectionBaseline";
 import { AlertFanout } from "./components/alerting/alertFanout";
 import { LogPipeline } from "./components/logging/logPipeline";
 import { SiemDomain } from "./components/siem/siemDomain";
+import { accountStackWriterRoleArns, coreSiem, deployedPlacements, siemDomainName } from "./estate";
 
 const cfg = parseConfig(pulumi.runtime.allConfig());
 const stack = pulumi.getStack();
@@ -21,7 +22,8 @@ const geoipAsnDatabasePath = cfg.logs.geoipAsnDatabasePath && requireDeployFile(
 // Organization order, per region: the admin enables its own services → the management account delegates
 // admin to it → the admin configures the organization. Delegating first would make AWS enable them itself
 // ("already exists"). Management comes first in `placements`, so it waits on a promise the admin fulfils.
-const placements = deploymentOrder(cfg);
+// With the estate split over stacks (guardpost:estate), only this stack's accounts; else all of them.
+const placements = deployedPlacements(cfg);
 const adminEnablement = new Map<string, ReturnType<typeof laterResources>>();
 const delegationsByRegion = new Map<string, pulumi.Resource[]>();
 
@@ -95,7 +97,9 @@ for (const { account, region } of placements) {
     (logging[account.name] ??= {})[region] = pulumi.output(pipeline.enabledSources);
 }
 
-const siem = new SiemDomain(`siem-${cfg.stage}`, {
+// An accounts stack writes to the core stack's domain (estate.ts); every other stack declares it.
+const external = coreSiem(cfg);
+const siem = external ? undefined : new SiemDomain(siemDomainName(cfg.stage), {
     engineVersion: cfg.siem.engineVersion,
     sizing: {
         instanceType: cfg.siem.instanceType,
@@ -111,16 +115,19 @@ const siem = new SiemDomain(`siem-${cfg.stage}`, {
     accountId: cfg.securityAccount.id,
     region: cfg.homeRegion,
     writerRoleArns,
+    writerRoleArnLists: accountStackWriterRoleArns(cfg),
     allowedCidrs: cfg.siem.allowedCidrs,
 }, { provider: providers.forAccount(cfg.securityAccount) });
-resolveDomainArn(siem.domainArn);
-resolveDomainEndpoint(siem.endpoint);
+resolveDomainArn(siem ? siem.domainArn : pulumi.output(external!.domainArn));
+resolveDomainEndpoint(siem ? siem.endpoint : pulumi.output(external!.endpoint));
 
 export const stage = cfg.stage;
 export const mode = cfg.organization ? "organization" : "standalone";
 export const detectionByAccount = detection;
 export const alertTopics = alerting;
 export const logSources = logging;
-export const siemEndpoint = siem.endpoint;
-export const siemDashboardsUrl = siem.dashboardsUrl;
-export const siemDomainArn = siem.domainArn;
+export const siemEndpoint = siem ? siem.endpoint : external!.endpoint;
+export const siemDashboardsUrl = siem ? siem.dashboardsUrl : "(served by the core stack)";
+export const siemDomainArn = siem ? siem.domainArn : external!.domainArn;
+/** This stack's log writer roles, which the core stack admits when the estate is split (estate.ts). */
+export const siemWriterRoleArns = pulumi.all(writerRoleArns);
