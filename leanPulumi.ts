@@ -1,6 +1,6 @@
 /**
  * Takes the per-promise stack capture out of Pulumi's promise bookkeeping, the largest cost per resource
- * the profiles found (bench/README in the scale section; `npm run bench -- floor` measures it).
+ * the profiles found (README "Scale"; `npm run bench -- scale` measures Pulumi's own floor beside it).
  *
  * `@pulumi/pulumi/runtime/debuggable.js` wraps several promises per resource (one per output property)
  * in `debuggablePromise`, which does `new Error().stack` for each and keeps the string on the promise.
