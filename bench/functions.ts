@@ -161,8 +161,11 @@ async function freePort(): Promise<number> {
 async function startMoto(token: string): Promise<{ url: string; proc: ChildProcess }> {
     const port = await freePort();
     const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    let failed: Error | undefined;
+    proc.on("error", (err) => { failed = new Error(`moto_server (pip install "moto[server]") is needed for the telegram-alert cold start: ${err.message}`); });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
+        if (failed) throw failed;
         try { if ((await fetch(`${url}/moto-api/`)).status < 500) break; } catch { /* not up yet */ }
         await new Promise((r) => setTimeout(r, 100));
     }
