@@ -1,10 +1,11 @@
 /**
  * Composition root: config → providers → components → outputs. Logic lives in components/ and functions/.
  */
+import "./leanPulumi";
 import * as pulumi from "@pulumi/pulumi";
 import { missingSecrets, parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
-import { deploymentOrder, detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
+import { detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
 import {
     alertsOnFindings, archiveAccount, configDelegations, configSourceAccountIds, findingsExportAccountIds, organizationPrerequisites,
 } from "./wiring";
@@ -14,6 +15,7 @@ import { SecurityArchive } from "./components/detection/securityArchive";
 import { AlertFanout } from "./components/alerting/alertFanout";
 import { LogPipeline } from "./components/logging/logPipeline";
 import { SiemDomain } from "./components/siem/siemDomain";
+import { accountStackWriterRoleArns, ArchiveRef, coreArchive, coreSiem, deployedPlacements, hostsSiem, siemDomainName } from "./estate";
 
 const rawConfig = pulumi.runtime.allConfig();
 const cfg = parseConfig(rawConfig);
@@ -28,7 +30,8 @@ const geoipAsnDatabasePath = cfg.logs.geoipAsnDatabasePath && requireDeployFile(
 // Organization order, per region: the admin enables its own services → the management account delegates
 // admin to it → the admin configures the organization. Delegating first would make AWS enable them itself
 // ("already exists"). Management comes first in `placements`, so it waits on a promise the admin fulfils.
-const placements = deploymentOrder(cfg);
+// With the estate split over stacks (guardpost:estate), only this stack's accounts; else all of them.
+const placements = deployedPlacements(cfg);
 
 // Once per account: Config's service-linked role; in the management account, the organization's trusted
 // access and Config's delegated administrator, which organization features wait for.
@@ -44,10 +47,11 @@ for (const account of [...new Set(placements.map(p => p.account))]) {
 }
 const organizationReady = cfg.managementAccount ? accountBaselines.get(cfg.managementAccount.name)!.prerequisites : [];
 
-// One archive for Config history and exported findings, in the archive account's home region.
+// One archive for Config history and exported findings, in the archive account's home region; declared
+// by the stack that hosts the SIEM, and named to an accounts stack by its config (estate.ts).
 const configSources = configSourceAccountIds(cfg);
 const exporters = findingsExportAccountIds(cfg);
-const archive = configSources.length + exporters.length > 0
+const archive: ArchiveRef | undefined = !hostsSiem(cfg) ? coreArchive(cfg) : configSources.length + exporters.length > 0
     ? new SecurityArchive(`archive-${cfg.stage}`, {
         accountId: archiveAccount(cfg).id,
         region: cfg.homeRegion,
@@ -163,7 +167,9 @@ function afterOrganizationReady(args: pulumi.ResourceTransformationArgs): pulumi
     return { props: args.props, opts: pulumi.mergeOptions(args.opts, { dependsOn: organizationReady }) };
 }
 
-const siem = new SiemDomain(`siem-${cfg.stage}`, {
+// An accounts stack writes to the core stack's domain (estate.ts); every other stack declares it.
+const external = coreSiem(cfg);
+const siem = external ? undefined : new SiemDomain(siemDomainName(cfg.stage), {
     engineVersion: cfg.siem.engineVersion,
     sizing: {
         instanceType: cfg.siem.instanceType,
@@ -179,6 +185,7 @@ const siem = new SiemDomain(`siem-${cfg.stage}`, {
     accountId: cfg.securityAccount.id,
     region: cfg.homeRegion,
     writerRoleArns,
+    writerRoleArnLists: accountStackWriterRoleArns(cfg),
     allowedCidrs: cfg.siem.allowedCidrs,
     indices: { period: cfg.siem.indexPeriod, primaryShards: cfg.siem.primaryShards, replicas: cfg.siem.replicas },
     alarmTopicArn: alerting[cfg.securityAccount.name][cfg.homeRegion],
@@ -187,17 +194,22 @@ const siem = new SiemDomain(`siem-${cfg.stage}`, {
     saml: cfg.siem.saml,
     cognitoDomainPrefix: cfg.siem.cognitoDomainPrefix,
 }, { provider: providers.forAccount(cfg.securityAccount) });
-resolveDomainArn(siem.domainArn);
-resolveDomainEndpoint(siem.endpoint);
+resolveDomainArn(siem ? siem.domainArn : pulumi.output(external!.domainArn));
+resolveDomainEndpoint(siem ? siem.endpoint : pulumi.output(external!.endpoint));
 
 export const stage = cfg.stage;
 export const mode = cfg.organization ? "organization" : "standalone";
 export const detectionByAccount = detection;
 export const alertTopics = alerting;
 export const logSources = logging;
-export const siemEndpoint = siem.endpoint;
-export const siemDashboardsUrl = siem.dashboardsUrl;
-export const siemDomainArn = siem.domainArn;
-export const siemSignIn = siem.signInUrl;
+export const siemEndpoint = siem ? siem.endpoint : external!.endpoint;
+export const siemDashboardsUrl = siem ? siem.dashboardsUrl : "(served by the core stack)";
+export const siemDomainArn = siem ? siem.domainArn : external!.domainArn;
+export const siemSignIn = siem ? siem.signInUrl : "(served by the core stack)";
 /** Where failed log records wait, per account and region: what `npm run replay` reads. */
 export const logParking = parking;
+/** This stack's log writer roles, which the core stack admits when the estate is split (estate.ts). */
+export const siemWriterRoleArns = pulumi.all(writerRoleArns);
+/** The security archive, which an accounts stack's Config recorders deliver to when the estate is split. */
+export const archiveBucket = archive && hostsSiem(cfg) ? archive.bucketName : "(declared by the core stack)";
+export const archiveKeyArn = archive && hostsSiem(cfg) ? archive.keyArn : "(declared by the core stack)";

@@ -1,9 +1,3 @@
-import * as fs from "fs";
-import * as path from "path";
-import * as zlib from "zlib";
-import * as pulumi from "@pulumi/pulumi";
-import { excludedPackages } from "../components/shared/guardedFunction";
-import { TELEGRAM_ALERT_PACKAGES } from "../components/alerting/alertFanout";
 import { createTelegramAlertHandler } from "../functions/telegram-alert/telegramAlert";
 import { buildFindingMessage, parseFindingEvent } from "../functions/telegram-alert/findingMessage";
 import { startTelegramPeer, TelegramPeer } from "../test/support/telegramPeer";
@@ -80,39 +74,6 @@ async function handlerTiming(peer: TelegramPeer): Promise<string> {
         `vs raw fetch POST ${ms(mean(rs))}/request (p50 ${ms(percentile(rs, 0.5))}) -> ${(mean(hs) / mean(rs)).toFixed(2)}x baseline`;
 }
 
-interface Size { files: number; bytes: number; deflated: number }
-
-/** Uncompressed bytes and the sum of per-file raw-deflate sizes (what a zip stores, minus headers). */
-function measure(p: string, acc: Size = { files: 0, bytes: 0, deflated: 0 }): Size {
-    const st = fs.lstatSync(p);
-    if (st.isSymbolicLink()) return acc;
-    if (st.isDirectory()) {
-        for (const entry of fs.readdirSync(p)) measure(path.join(p, entry), acc);
-        return acc;
-    }
-    const data = fs.readFileSync(p);
-    acc.files += 1;
-    acc.bytes += data.length;
-    // 30-byte local header + 46-byte central directory entry + the name twice, as in a zip.
-    acc.deflated += zlib.deflateRawSync(data, { level: 6 }).length + 76 + 2 * p.length;
-    return acc;
-}
-
-/**
- * The archive CallbackFunction would build for the function: the serialized closure plus the package
- * folders `pulumi.runtime.computeCodePaths` selects with GuardedFunction's exclusions (and `aws-sdk`, which
- * CallbackFunction always excludes). Computed with Pulumi's own routine, so it is the same selection.
- */
-async function archiveSize(packages: string[]): Promise<{ size: Size; folders: number; closureBytes: number }> {
-    const closure = await pulumi.runtime.serializeFunction(createTelegramAlertHandler, { isFactoryFunction: true });
-    const paths = await pulumi.runtime.computeCodePaths({ extraExcludePackages: [...excludedPackages(packages), "aws-sdk"] });
-    const size: Size = { files: 1, bytes: closure.text.length, deflated: zlib.deflateRawSync(closure.text).length + 100 };
-    for (const p of paths.keys()) measure(p, size);
-    return { size, folders: paths.size, closureBytes: closure.text.length };
-}
-
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
-
 export async function benchAlerting(): Promise<string[]> {
     const lines: string[] = [];
     const peer = await startTelegramPeer();
@@ -121,11 +82,6 @@ export async function benchAlerting(): Promise<string[]> {
     } finally {
         await peer.close();
     }
-    const full = await archiveSize(TELEGRAM_ALERT_PACKAGES);
-    lines.push(`alerting: telegram-alert archive ${mb(full.size.bytes)} unzipped, ~${mb(full.size.deflated)} zipped ` +
-        `(${full.size.files} files in ${full.folders} package folders; closure ${(full.closureBytes / 1024).toFixed(1)} KB; packages: ${TELEGRAM_ALERT_PACKAGES.join(", ")})`);
-    const lean = await archiveSize(["node-telegram-bot-api"]);
-    lines.push(`alerting: telegram-alert archive if the runtime's bundled AWS SDK v3 were used instead: ${mb(lean.size.bytes)} unzipped, ~${mb(lean.size.deflated)} zipped ` +
-        `(${lean.size.files} files)`);
+    lines.push("alerting: telegram-alert archive and cold start: see the functions section");
     return lines;
 }

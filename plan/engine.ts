@@ -60,6 +60,11 @@ export interface RunOptions {
     requireExplicitProviders?: boolean;
     /** Seconds to wait for registrations to drain before reporting a hang (a failed closure serialization). */
     drainTimeoutSeconds?: number;
+    /**
+     * Outputs of other stacks, by stack name, for the program's StackReferences (an estate split over
+     * stacks). A stack not listed reads as having no outputs.
+     */
+    stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 export interface RunResult {
@@ -241,6 +246,8 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
             if (!placement && parentUrn) placement = byUrn.get(parentUrn)?.provider;
             const id = `${args.name}-id-${++ids}`;
             const urn = urnFor(parentUrn, args.type, args.name, opts);
+            // The engine refuses a second registration of one URN ("Duplicate resource URN"); so must the mocks.
+            if (byUrn.has(urn)) fail(`duplicate resource URN ${urn}: two resources of one type share a name under one parent`);
             if (args.type === "pulumi:providers:aws") {
                 placement = placementOf(inputs, urn);
                 providers.set(urn, placement);
@@ -260,6 +267,11 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
             };
             resources.push(record);
             byUrn.set(urn, record);
+            if (args.type === "pulumi:pulumi:StackReference") {
+                // A read of another stack: its outputs, as `pulumi stack output` would give them.
+                const stackName = String(inputs.name ?? args.id ?? args.name);
+                return { id: stackName, state: { name: stackName, outputs: opts.stackOutputs?.[stackName] ?? {}, secretOutputNames: [] } };
+            }
             return { id: args.custom === false ? "" : id, state: fakeState(args.type, args.name, inputs, placement) };
         },
     }, opts.project ?? "guardpost", opts.stack ?? "test", false);

@@ -213,7 +213,10 @@ describe("cloudtrail-shipper against the loopback OpenSearch peer", function () 
             expect(docs.get(records[0].eventID).geo).to.include({ country_iso_code: "US", city_name: "Milton", asn: 209 });
             const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
             expect(puts.map((p) => [p.Bucket, p.Key])).to.deep.equal([["guardpost-dead-letters", `cloudtrail-shipper/rejected/ct-serialized-2023-07/${records[1].eventID}.json`]]);
-            expect(text).to.contain('require("@opensearch-project/opensearch")');
+            // Node's own HTTP client and crypto sign and send; no OpenSearch client in the archive.
+            expect(text).to.contain('require("https")');
+            expect(text).to.contain('require("crypto")');
+            expect(text).to.not.contain("@opensearch-project/opensearch");
             expect(text).to.contain('require("maxmind")');
             expect(text).to.not.contain(TEST_ENV.AWS_SECRET_ACCESS_KEY);
             expect(text).to.not.contain(peer.url);

@@ -34,6 +34,19 @@ describe("mock engine", () => {
         expect(byName("role").region).to.equal(undefined);
     });
 
+    it("refuses two resources with one URN, as the engine does (Duplicate resource URN)", async () => {
+        let err: Error | undefined;
+        try {
+            await runMocked(() => {
+                const p = testProvider("111111111111", "us-east-1");
+                new aws.sqs.Queue("twice", { region: "us-east-1" }, { provider: p });
+                new aws.sqs.Queue("twice", { region: "eu-west-1" }, { provider: p });
+            });
+        } catch (e) { err = e as Error; }
+        expect(err?.message).to.contain("duplicate resource URN");
+        expect(err?.message).to.contain("aws:sqs/queue:Queue::twice");
+    });
+
     it("throws on an invoke it has no mock for, naming the token", async () => {
         let err: Error | undefined;
         try {

@@ -1,8 +1,6 @@
 import * as net from "net";
 import { expect } from "chai";
-import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { awsError, AwsJsonPeer, startAwsJsonPeer } from "./support/awsJsonPeer";
 import { AWS_CLIENT_LIMITS, createTelegramAlertHandler, worstCaseAwsMs } from "../functions/telegram-alert/telegramAlert";
 import { guardDutyFindingUrl } from "../functions/telegram-alert/consoleLink";
 import { startTelegramPeer, TelegramPeer } from "./support/telegramPeer";
@@ -14,27 +12,29 @@ describe("telegram-alert factory (environment contract)", () => {
     let saved: NodeJS.ProcessEnv;
     let consoleLines: string[];
     const originals = { log: console.log, warn: console.warn, error: console.error };
-    let ssm: AwsClientStub<SSMClient>;
-    let ddb: AwsClientStub<DynamoDBClient>;
+    // SSM and DynamoDB as loopback JSON-protocol services, checking each request's SigV4 signature.
+    let aws: AwsJsonPeer;
+    const CREDS = { accessKeyId: "AKIAGUARDPOSTFACTORY", secretAccessKey: "factory-test-not-a-secret" };
     const ENV_KEYS = ["TELEGRAM_CHAT_ID", "STAGE", "TELEGRAM_TOKEN_PARAMETER", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_ROOT", "DEDUP_TABLE", "DEDUP_QUIET_MINUTES", "AWS_REGION"];
+    const calls = (operation: string) => aws.requests.filter((r) => r.operation === operation);
 
     before(async () => {
         peer = await startTelegramPeer();
-        ssm = mockClient(SSMClient);
-        ddb = mockClient(DynamoDBClient);
+        aws = await startAwsJsonPeer({ credentials: CREDS });
     });
     after(async () => {
-        ssm.restore();
-        ddb.restore();
+        await aws.close();
         await peer.close();
     });
     beforeEach(() => {
         peer.reset();
-        ssm.reset();
-        ddb.reset();
+        aws.reset();
         saved = { ...process.env };
         for (const k of ENV_KEYS) delete process.env[k];
-        Object.assign(process.env, { TELEGRAM_CHAT_ID: peer.chatId, STAGE: "staging", TELEGRAM_API_ROOT: peer.apiRoot, AWS_REGION: "eu-west-1" });
+        Object.assign(process.env, {
+            TELEGRAM_CHAT_ID: peer.chatId, STAGE: "staging", TELEGRAM_API_ROOT: peer.apiRoot, AWS_REGION: "eu-west-1",
+            AWS_ACCESS_KEY_ID: CREDS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDS.secretAccessKey, AWS_ENDPOINT_URL_SSM: aws.url, AWS_ENDPOINT_URL_DYNAMODB: aws.url,
+        });
         consoleLines = [];
         for (const k of ["log", "warn", "error"] as const) console[k] = (...a: unknown[]) => { consoleLines.push(a.join(" ")); };
     });
@@ -45,45 +45,52 @@ describe("telegram-alert factory (environment contract)", () => {
 
     it("reads the token from the SSM SecureString once per container, with decryption", async () => {
         process.env.TELEGRAM_TOKEN_PARAMETER = "/guardpost/staging/telegram-bot-token";
-        ssm.on(GetParameterCommand).resolves({ Parameter: { Value: peer.token } });
+        // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html
+        aws.on("GetParameter", (input) => ({ body: { Parameter: { Name: input.Name, Type: "SecureString", Value: peer.token, Version: 1 } } }));
         const h = createTelegramAlertHandler();
         await h(findingEvents()[0]);
         await h(findingEvents()[1]);
         expect(peer.messages).to.have.length(2);
         expect(peer.messages[0].text).to.contain("Stage: staging");
-        const calls = ssm.commandCalls(GetParameterCommand);
-        expect(calls).to.have.length(1);
-        expect(calls[0].args[0].input).to.deep.equal({ Name: "/guardpost/staging/telegram-bot-token", WithDecryption: true });
+        expect(calls("GetParameter")).to.have.length(1);
+        expect(calls("GetParameter")[0].target).to.equal("AmazonSSM.GetParameter");
+        expect(calls("GetParameter")[0].input).to.deep.equal({ Name: "/guardpost/staging/telegram-bot-token", WithDecryption: true });
+        expect(String(calls("GetParameter")[0].headers.authorization)).to.match(/Credential=AKIAGUARDPOSTFACTORY\/\d{8}\/eu-west-1\/ssm\/aws4_request/);
         expect(consoleLines.join("\n")).to.not.contain(peer.token);
     });
 
     it("throws when SSM fails, and reads it again on the next invocation", async () => {
         process.env.TELEGRAM_TOKEN_PARAMETER = "/guardpost/staging/telegram-bot-token";
-        ssm.on(GetParameterCommand).rejectsOnce(Object.assign(new Error("throttled"), { name: "ThrottlingException" }))
-            .resolves({ Parameter: { Value: peer.token } });
+        // Throttled on both attempts of the first invocation (SSM answers 400 ThrottlingException), then fine.
+        let n = 0;
+        aws.on("GetParameter", () => (++n <= 2 ? awsError("ThrottlingException", "Rate exceeded") : { body: { Parameter: { Value: peer.token } } }));
         const h = createTelegramAlertHandler();
         expect((await rejectionOf(h(findingEvents()[0]))).name).to.equal("ThrottlingException");
         expect((await h(findingEvents()[0])).status).to.equal("sent");
-        expect(ssm.commandCalls(GetParameterCommand)).to.have.length(2);
+        expect(calls("GetParameter")).to.have.length(3);
     });
 
     it("uses TELEGRAM_BOT_TOKEN directly without calling SSM", async () => {
         process.env.TELEGRAM_BOT_TOKEN = peer.token;
         expect((await createTelegramAlertHandler()(findingEvents()[0])).status).to.equal("sent");
-        expect(ssm.commandCalls(GetParameterCommand)).to.have.length(0);
+        expect(calls("GetParameter")).to.have.length(0);
     });
 
     it("de-duplicates through DEDUP_TABLE with DEDUP_QUIET_MINUTES", async () => {
         Object.assign(process.env, { TELEGRAM_BOT_TOKEN: peer.token, DEDUP_TABLE: "guardpost-alert-dedup", DEDUP_QUIET_MINUTES: "30" });
-        ddb.on(GetItemCommand).resolvesOnce({}).resolves({
+        // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html: no Item when absent.
+        let gets = 0;
+        aws.on("GetItem", () => ({ body: ++gets === 1 ? {} : {
             Item: { pk: { S: "x" }, severity: { N: "5" }, findingCount: { N: "2" }, alertedAt: { N: String(Date.now()) } },
-        });
-        ddb.on(PutItemCommand).resolves({});
+        } }));
+        aws.on("PutItem", () => ({ body: {} }));
         const h = createTelegramAlertHandler();
         expect((await h(findingEvents()[0])).status).to.equal("sent");
         expect((await h(findingEvents()[0])).status).to.equal("suppressed");
-        expect(ddb.commandCalls(GetItemCommand)[0].args[0].input.TableName).to.equal("guardpost-alert-dedup");
-        expect(ddb.commandCalls(PutItemCommand)).to.have.length(1);
+        expect(calls("GetItem")[0].target).to.equal("DynamoDB_20120810.GetItem");
+        expect(calls("GetItem")[0].input.TableName).to.equal("guardpost-alert-dedup");
+        expect(calls("PutItem")).to.have.length(1);
+        expect(calls("PutItem")[0].input.ConditionExpression).to.equal("attribute_not_exists(#pk) OR #alertedAt < :alertedAt");
         expect(peer.messages).to.have.length(1);
     });
 

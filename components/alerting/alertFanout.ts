@@ -12,7 +12,7 @@ import { GuardedFunction } from "../shared/guardedFunction";
 import { partitionOf } from "../../model/partition";
 
 /** Packages the Telegram handler requires at run time; everything else stays out of its archive. */
-export const TELEGRAM_ALERT_PACKAGES = ["node-telegram-bot-api", "@aws-sdk/client-ssm", "@aws-sdk/client-dynamodb"];
+export const TELEGRAM_ALERT_PACKAGES = ["node-telegram-bot-api"];
 
 export interface AlertFanoutArgs {
     /** The 12-digit id of the account this fanout is declared in (its provider's account). */

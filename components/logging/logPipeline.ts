@@ -104,7 +104,7 @@ export const PARKED_METRIC_ID = "parked-records";
 /** Layers unpack under /opt; these are the databases' paths inside the functions. */
 export const GEOIP_LAYER_CITY = "/opt/geoip/GeoLite2-City.mmdb";
 export const GEOIP_LAYER_ASN = "/opt/geoip/GeoLite2-ASN.mmdb";
-export const SHIPPER_PACKAGES = ["@opensearch-project/opensearch", "maxmind", "@aws-sdk/client-s3", "@aws-sdk/credential-providers"];
+export const SHIPPER_PACKAGES = ["maxmind", "@aws-sdk/client-s3"];
 export const WAF_TRANSFORM_PACKAGES = ["maxmind"];
 export const VPCFLOW_TRANSFORM_PACKAGES: string[] = [];
 export const TRANSFORM_TIMEOUT_SECONDS = 60;

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import { queueDepthAlarm } from "./alarms";
+import { LAMBDA_HANDLER, lambdaArchive } from "./lambdaArchive";
 
 /** An IAM policy statement as it appears in a policy document. */
 export interface PolicyStatement {
@@ -33,7 +34,8 @@ export interface GuardedFunctionArgs {
     layers?: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * Packages from package.json `dependencies` the handler needs at run time; every other dependency is
-     * excluded from the archive, because CallbackFunction would otherwise ship all of them.
+     * excluded from the archive, because Pulumi's code-path selection would otherwise ship all of them.
+     * Those the runtime provides (`@aws-sdk/*`) are named for the record but never shipped.
      */
     packages: string[];
     /**
@@ -60,13 +62,25 @@ export interface GuardedFunctionArgs {
 export const LAMBDA_RUNTIME = "nodejs22.x";
 export const FUNCTION_TAG = "guardpost:function";
 
-/** Dependencies to leave out of a function's archive: everything in package.json it does not name. */
+/**
+ * Packages the `nodejs22.x` runtime already provides: every Node.js runtime includes the AWS SDK for
+ * JavaScript v3 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included), so
+ * a function may `require` its clients without shipping them. Never put into an archive.
+ */
+export function runtimeProvided(pkg: string): boolean {
+    return pkg.startsWith("@aws-sdk/");
+}
+
+/**
+ * Dependencies to leave out of a function's archive: everything in package.json it does not name, and
+ * what the runtime provides (named or not).
+ */
 export function excludedPackages(needed: readonly string[], dependencies: Record<string, string> = projectDependencies()): string[] {
     const unknown = needed.filter(p => !(p in dependencies));
     if (unknown.length > 0) {
         throw new Error(`GuardedFunction: packages ${unknown.join(", ")} are not in package.json dependencies; add them there or drop them from 'packages'.`);
     }
-    return Object.keys(dependencies).filter(d => !needed.includes(d) && !d.startsWith("@pulumi/"));
+    return Object.keys(dependencies).filter(d => (!needed.includes(d) || runtimeProvided(d)) && !d.startsWith("@pulumi/"));
 }
 
 function projectDependencies(): Record<string, string> {
@@ -102,9 +116,13 @@ export function lambdaTrustPolicy(): string {
  * A Lambda built the one way guardpost allows: explicit runtime, least-privilege role (never
  * CallbackFunction's default full-access role), its own log group, the `guardpost:function` tag, and an
  * encrypted on-failure queue with an alarm, so an event that exhausts its retries is kept and noticed.
+ *
+ * The code is the archive CallbackFunction would build (serialized factory in `__index.js`, handler
+ * `__index.handler`, the named packages), built once per process and shared by every instance of the
+ * same factory (see lambdaArchive.ts), instead of once per account × region.
  */
 export class GuardedFunction extends pulumi.ComponentResource {
-    declare readonly function: aws.lambda.CallbackFunction<any, any>;
+    declare readonly function: aws.lambda.Function;
     declare readonly role: aws.iam.Role;
     declare readonly failureQueue: aws.sqs.Queue;
     declare readonly logGroup: aws.cloudwatch.LogGroup;
@@ -160,10 +178,11 @@ export class GuardedFunction extends pulumi.ComponentResource {
                 })),
         }, parent);
 
-        const fn = new aws.lambda.CallbackFunction(`${name}-fn`, {
+        const fn = new aws.lambda.Function(`${name}-fn`, {
             region,
             description: args.description,
-            callbackFactory: args.callbackFactory,
+            code: lambdaArchive(args.callbackFactory, exclude),
+            handler: LAMBDA_HANDLER,
             runtime: LAMBDA_RUNTIME,
             role: role.arn,
             timeout,
@@ -171,7 +190,6 @@ export class GuardedFunction extends pulumi.ComponentResource {
             layers: args.layers,
             environment: args.environment ? { variables: args.environment } : undefined,
             loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-            codePathOptions: { extraExcludePackages: exclude },
             reservedConcurrentExecutions: reserved > 0 ? reserved : undefined,
             tags,
         }, { parent: this, dependsOn: [policy] });

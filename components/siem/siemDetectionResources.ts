@@ -17,6 +17,8 @@ import { ALERT_CHANNEL_ID, anomalyMonitor, securityAnalyticsDetectors, snsPublis
 export function detectionResources(name: string, p: {
     conn: ConnectionArgs; parent: pulumi.Resource; account: string; region: string; topicArn: pulumi.Input<string>;
     period: "month" | "day"; anomalyDetectorId: pulumi.Output<string>; after: pulumi.Resource[];
+    /** Index bootstraps the domain already declares, by log type: reused, never declared twice (one URN each). */
+    bootstraps: Record<string, pulumi.Resource>;
 }): void {
     const parent = { parent: p.parent };
     const role = new aws.iam.Role(`${name}-notifications`, {
@@ -34,7 +36,7 @@ export function detectionResources(name: string, p: {
     }, { ...parent, dependsOn: [...p.after, policy] });
 
     for (const spec of securityAnalyticsDetectors()) {
-        const index = new IndexBootstrap(`${name}-bootstrap-${spec.resource}`, { ...p.conn, indexPrefix: spec.resource, indexPeriod: p.period },
+        const index = p.bootstraps[spec.resource] ?? new IndexBootstrap(`${name}-bootstrap-${spec.resource}`, { ...p.conn, indexPrefix: spec.resource, indexPeriod: p.period },
             { ...parent, dependsOn: p.after });
         new SecurityAnalyticsDetector(`${name}-sa-${spec.resource}`, {
             ...p.conn, name: spec.name, detectorType: spec.detectorType, indexPattern: spec.indexPattern, ruleTitles: spec.ruleTitles,

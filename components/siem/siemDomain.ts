@@ -48,6 +48,11 @@ export interface SiemDomainArgs {
      * policy's write verbs and the FGAC role `guardpost_log_writer` — never all_access.
      */
     writerRoleArns: pulumi.Input<string>[];
+    /**
+     * More writer roles, as whole lists resolved later: the `siemWriterRoleArns` outputs of the account
+     * stacks when the estate is split (estate.ts). Admitted exactly like `writerRoleArns`.
+     */
+    writerRoleArnLists?: pulumi.Input<string[]>[];
     /** Optional IP allow-list (CIDRs) for the admin role, i.e. for Dashboards users. */
     allowedCidrs?: string[];
     /**
@@ -150,7 +155,8 @@ export class SiemDomain extends pulumi.ComponentResource {
         const adminRoleArn = args.adminRoleArn;
         const deployerRoleArn = args.deployerRoleArn;
         const allowedCidrs = args.allowedCidrs ?? [];
-        const writerRoleArns = pulumi.all(args.writerRoleArns);
+        const writerRoleArns = pulumi.all([pulumi.all(args.writerRoleArns), pulumi.all(args.writerRoleArnLists ?? [])])
+            .apply(([own, lists]) => [...own, ...lists.flat()]);
         const parent = { parent: this };
 
         // From arguments, not invokes: the offline plan has no AWS to ask.
@@ -275,7 +281,7 @@ export class SiemDomain extends pulumi.ComponentResource {
         const detector = new AnomalyDetector(`${name}-detector-cloudtrail`, { ...conn, detector: cloudtrailDetector(), start: true }, { ...parent, dependsOn: [bootstrap] });
         if (args.alarmTopicArn) {
             detectionResources(name, { conn, parent: this, account, region, topicArn: args.alarmTopicArn, period: layout.period,
-                anomalyDetectorId: detector.detectorId, after: [accessPolicy, ...templates, ism] });
+                anomalyDetectorId: detector.detectorId, after: [accessPolicy, ...templates, ism], bootstraps: { cloudtrail: bootstrap } });
         }
 
         if (args.alarmTopicArn) {

@@ -85,8 +85,15 @@ export function packBatches(items: BulkItem[], maxBytes: number): Array<{ items:
     let cur: BulkItem[] = [];
     let parts: string[] = [];
     let bytes = 0;
+    // A batch holds a handful of daily indices: their action-line heads are built once each.
+    const heads = new Map<string, string>();
     for (const item of items) {
-        const lines = actionLines(item);
+        let head = heads.get(item.index);
+        if (head === undefined) {
+            head = `{"index":{"_index":${JSON.stringify(item.index)},"_id":`;
+            heads.set(item.index, head);
+        }
+        const lines = `${head}${JSON.stringify(item.id)}}}\n${item.source}\n`;
         const size = Buffer.byteLength(lines, "utf8");
         if (cur.length > 0 && bytes + size > maxBytes) {
             out.push({ items: cur, body: parts.join("") });

@@ -58,6 +58,40 @@ export function objectifyUnstable(doc: Record<string, unknown>): Record<string, 
     return doc;
 }
 
+/**
+ * `dropNoSignal` + `objectifyUnstable` on the freshly parsed event itself, without copying it: a dropped
+ * field is set to `undefined`, which `JSON.stringify` leaves out exactly as if the key were gone (and,
+ * unlike `delete`, keeps the object's fast shape). Only for an object this module parsed and owns.
+ */
+function shapeInPlace(event: Record<string, unknown>): Record<string, unknown> {
+    for (const k in event) {
+        if (event[k] === null) event[k] = undefined;
+    }
+    const creds = (event.responseElements as any)?.credentials;
+    if (creds && typeof creds === "object" && "sessionToken" in creds) creds.sessionToken = undefined;
+    return objectifyUnstable(event);
+}
+
+/** Index names by UTC day, so the date formatting runs once per day seen rather than once per event. */
+function makeIndexNamer(): (prefix: string, period: IndexPeriod, when: Date) => string {
+    let lastDay = NaN;
+    let lastPrefix = "";
+    let lastPeriod = "";
+    let lastName = "";
+    return (prefix, period, when) => {
+        const day = Math.floor(when.getTime() / 86_400_000);
+        if (day !== lastDay || prefix !== lastPrefix || period !== lastPeriod) {
+            lastDay = day;
+            lastPrefix = prefix;
+            lastPeriod = period;
+            lastName = periodIndex(prefix, period, when);
+        }
+        return lastName;
+    };
+}
+
+const indexFor = makeIndexNamer();
+
 /** For raw messages that could not be parsed: keep them for replay, minus any STS session token. */
 export function scrubSessionTokens(raw: string): string {
     return raw.replace(/("sessionToken"\s*:\s*")[^"]*"/g, '$1<dropped>"');
@@ -72,25 +106,25 @@ export function toCloudTrailDoc(
     period: IndexPeriod = "day",
 ): DocResult {
     const fallbackId = String(logEvent?.id ?? "");
-    const fallbackIndex = periodIndex(prefix, period, firstValidDate(logEvent?.timestamp, nowMs)!);
+    const fallbackIndex = () => periodIndex(prefix, period, firstValidDate(logEvent?.timestamp, nowMs)!);
     if (typeof logEvent?.message !== "string") {
-        return { ok: false, index: fallbackIndex, id: fallbackId, reason: "log event has no message" };
+        return { ok: false, index: fallbackIndex(), id: fallbackId, reason: "log event has no message" };
     }
     let event: any;
     try {
         event = JSON.parse(logEvent.message);
     } catch (err: any) {
-        return { ok: false, index: fallbackIndex, id: fallbackId, reason: `message is not JSON: ${err?.message ?? err}` };
+        return { ok: false, index: fallbackIndex(), id: fallbackId, reason: `message is not JSON: ${err?.message ?? err}` };
     }
     if (!event || typeof event !== "object" || Array.isArray(event)) {
-        return { ok: false, index: fallbackIndex, id: fallbackId, reason: "message is not a JSON object" };
+        return { ok: false, index: fallbackIndex(), id: fallbackId, reason: "message is not a JSON object" };
     }
     const when = firstValidDate(event.eventTime, logEvent.timestamp, nowMs)!;
     const id = typeof event.eventID === "string" && event.eventID !== "" ? event.eventID : fallbackId;
     if (id === "") {
-        return { ok: false, index: fallbackIndex, id: fallbackId, reason: "event has neither eventID nor a log event id" };
+        return { ok: false, index: fallbackIndex(), id: fallbackId, reason: "event has neither eventID nor a log event id" };
     }
-    const doc = objectifyUnstable(dropNoSignal(event));
+    const doc = shapeInPlace(event);
     const account = typeof event.recipientAccountId === "string" ? event.recipientAccountId : payload.owner;
     doc["@timestamp"] = when.toISOString();
     doc.cloud = { account: { id: account }, region: event.awsRegion };
@@ -99,5 +133,5 @@ export function toCloudTrailDoc(
     if (principal) doc.principal = principal;
     const g = geo?.(event.sourceIPAddress);
     if (g) doc.geo = g;
-    return { ok: true, value: { index: periodIndex(prefix, period, when), id, doc } };
+    return { ok: true, value: { index: indexFor(prefix, period, when), id, doc } };
 }

@@ -7,6 +7,7 @@ import { IndexPeriod, isIndexPeriod, validIndexPrefix } from "./indexName";
 import { signingRegion } from "./signingRegion";
 import { asAwslogsEvent, isS3Notification, largeEventPayload, trailObjects } from "./largeEvents";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
+import { signedBulkSend } from "./signedBulk";
 
 /**
  * cloudtrail-shipper: CloudWatch Logs subscription (CloudTrail log group) → enriched documents →
@@ -208,43 +209,20 @@ const failingSend: BulkSend = async () => {
 };
 
 /**
- * `_bulk` through the OpenSearch client with its SigV4 signer (service `es`; credentials from the default
- * provider chain, refreshed by the signer before they expire). The client's own retries are off: ours are
- * per item and bounded by the Lambda deadline. Requires happen here, at container start, so the
- * serialized closure captures module references only.
+ * `_bulk` signed with SigV4 (service `es`) over Node's HTTP client, credentials from the execution role
+ * (see signedBulk.ts). No retries inside: ours are per item and bounded by the Lambda deadline, which
+ * hands each request its own timeout (`requestTimeoutMs` is kept for callers that pass it).
  */
-export function openSearchBulkSend(endpoint: string, region: string, requestTimeoutMs = SHIPPER_LIMITS.requestTimeoutMs): BulkSend {
-    const { Client } = require("@opensearch-project/opensearch");
-    const { AwsSigv4Signer } = require("@opensearch-project/opensearch/aws");
-    const { fromNodeProviderChain } = require("@aws-sdk/credential-providers");
-    const client = new Client({
-        ...AwsSigv4Signer({ region, service: "es", getCredentials: fromNodeProviderChain() }),
-        node: endpoint,
-        maxRetries: 0,
-        requestTimeout: requestTimeoutMs,
-        resurrectStrategy: "none",
-    });
-    return async (ndjson, timeoutMs) => {
-        try {
-            const res = await client.bulk({ body: ndjson }, { requestTimeout: timeoutMs, maxRetries: 0 });
-            return { status: res.statusCode, body: res.body, contentType: res.headers?.["content-type"] };
-        } catch (err: any) {
-            // The client turns every status >= 400 into a ResponseError; the status and body are what count.
-            const meta = err?.meta;
-            if (meta && typeof meta.statusCode === "number") {
-                return { status: meta.statusCode, body: meta.body, contentType: meta.headers?.["content-type"] };
-            }
-            throw err;
-        }
-    };
+export function openSearchBulkSend(endpoint: string, region: string, _requestTimeoutMs = SHIPPER_LIMITS.requestTimeoutMs): BulkSend {
+    return signedBulkSend(endpoint, region);
 }
 
 /**
  * Zero-argument factory for `CallbackFunction.callbackFactory`; runs once per container. Reads the
  * environment contract (OPENSEARCH_ENDPOINT, OPENSEARCH_REGION, GEOIP_DATABASE, GEOIP_ASN_DATABASE, INDEX_PREFIX, INDEX_PERIOD,
  * DEAD_LETTER_BUCKET, AWS_REGION) and builds the clients here, so the serialized closure holds module
- * references and plain strings only. Credentials come from the default provider chain (the Lambda
- * role) and are refreshed by the signer when they near expiry.
+ * references and plain strings only. Credentials are the Lambda role's, read from the environment the
+ * runtime sets, for every request (signedBulk.ts).
  */
 export function createCloudTrailShipperHandler() {
     const env = process.env;
@@ -262,14 +240,33 @@ export function createCloudTrailShipperHandler() {
 
     const send = endpoint && region ? openSearchBulkSend(endpoint, region) : failingSend;
 
-    const { S3Client, PutObjectCommand, GetObjectCommand } = require("@aws-sdk/client-s3");
-    const s3 = new S3Client({});
+    // The SDK (the runtime's) loads on the first dead letter or large-event notification, not at cold start:
+    // most batches need neither.
+    let s3: { client: any; PutObjectCommand: any; GetObjectCommand: any } | undefined;
+    const s3Client = () => {
+        if (!s3) {
+            const { S3Client, PutObjectCommand, GetObjectCommand } = require("@aws-sdk/client-s3");
+            s3 = { client: new S3Client({}), PutObjectCommand, GetObjectCommand };
+        }
+        return s3;
+    };
     let deadLetter: DeadLetterSink | undefined;
-    if (env.DEAD_LETTER_BUCKET) {
-        deadLetter = s3DeadLetterSink(s3, PutObjectCommand, env.DEAD_LETTER_BUCKET, { prefix: DEAD_LETTER_PREFIX });
+    const bucket = env.DEAD_LETTER_BUCKET;
+    if (bucket) {
+        let sink: DeadLetterSink | undefined;
+        deadLetter = {
+            put(letters) {
+                if (!sink) {
+                    const { client, PutObjectCommand } = s3Client();
+                    sink = s3DeadLetterSink(client, PutObjectCommand, bucket, { prefix: DEAD_LETTER_PREFIX });
+                }
+                return sink.put(letters);
+            },
+        };
     }
-    const readObject = async (bucket: string, key: string): Promise<Buffer> => {
-        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const readObject = async (from: string, key: string): Promise<Buffer> => {
+        const { client, GetObjectCommand } = s3Client();
+        const res = await client.send(new GetObjectCommand({ Bucket: from, Key: key }));
         return Buffer.from(await res.Body.transformToByteArray());
     };
 

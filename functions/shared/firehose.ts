@@ -37,9 +37,14 @@ export interface FirehoseResponse {
     records: FirehoseResponseRecord[];
 }
 
-/** What a transform makes of one message (a line, or one CloudWatch Logs event). */
+/**
+ * What a transform makes of one message (a line, or one CloudWatch Logs event). An Ok outcome carries the
+ * document, or — when the transform writes its JSON text directly, which is much cheaper than building
+ * an object to stringify — the document's JSON text (`JSON.stringify` of an object).
+ */
 export type MessageOutcome =
     | { result: "Ok"; doc: Record<string, unknown> }
+    | { result: "Ok"; json: string }
     | { result: "Dropped"; reason: string }
     | { result: "ProcessingFailed"; reason: string };
 
@@ -73,15 +78,27 @@ export function splitRecordData(data: unknown): SplitResult {
         return { ok: true, messages: decoded.payload.logEvents.map((e) => String(e?.message ?? "")).filter((m) => m.trim() !== ""), cwl: true };
     }
     const text = bytes.toString("utf8");
+    // The usual record is one line: no split, no filter.
+    if (!text.includes("\n")) return { ok: true, messages: text.trim() === "" ? [] : [text], cwl: false };
     return { ok: true, messages: text.split(/\r?\n/).filter((l) => l.trim() !== ""), cwl: false };
 }
 
 /** One record → one result: exactly one Ok message makes Ok; none makes Dropped (or failed); more fails. */
-export function transformRecord(record: FirehoseRecord, transform: MessageTransform): { result: FirehoseResult; doc?: Record<string, unknown>; reason?: string; undecodable?: boolean } {
+export function transformRecord(record: FirehoseRecord, transform: MessageTransform): { result: FirehoseResult; doc?: Record<string, unknown>; json?: string; reason?: string; undecodable?: boolean } {
     const split = splitRecordData(record?.data);
     if (!split.ok) return { result: "ProcessingFailed", reason: split.reason, undecodable: split.reason === "data is not valid base64" };
     if (split.messages.length === 0) return { result: "Dropped", reason: split.cwl ? "CloudWatch Logs control message" : "empty record" };
-    const oks: Array<Record<string, unknown>> = [];
+    if (split.messages.length === 1) {
+        // The usual record: one message, whose outcome is the record's.
+        let o: MessageOutcome;
+        try {
+            o = transform(split.messages[0], record);
+        } catch (err) {
+            o = { result: "ProcessingFailed", reason: `transform threw: ${errorText(err)}` };
+        }
+        return o.result === "Ok" ? o : o.result === "Dropped" ? { result: "Dropped", reason: o.reason } : { result: "ProcessingFailed", reason: o.reason };
+    }
+    const oks: Array<{ doc: Record<string, unknown> } | { json: string }> = [];
     const failures: string[] = [];
     const drops: string[] = [];
     for (const m of split.messages) {
@@ -91,19 +108,40 @@ export function transformRecord(record: FirehoseRecord, transform: MessageTransf
         } catch (err) {
             o = { result: "ProcessingFailed", reason: `transform threw: ${errorText(err)}` };
         }
-        if (o.result === "Ok") oks.push(o.doc);
+        if (o.result === "Ok") oks.push(o);
         else if (o.result === "Dropped") drops.push(o.reason);
         else failures.push(o.reason);
     }
     if (failures.length > 0) return { result: "ProcessingFailed", reason: failures[0] };
-    if (oks.length === 1) return { result: "Ok", doc: oks[0] };
+    if (oks.length === 1) return { result: "Ok", ...oks[0] };
     if (oks.length === 0) return { result: "Dropped", reason: drops[0] ?? "nothing to index" };
     return { result: "ProcessingFailed", reason: `record holds ${oks.length} messages; an OpenSearch destination indexes one document per record` };
 }
 
-function entrySize(recordId: string, result: FirehoseResult, data: string): number {
+/** Bytes of one response entry, given `JSON.stringify(recordId).length`. */
+const ASCII = /^[\x00-\x7f]*$/;
+
+function entrySize(quotedIdLength: number, result: FirehoseResult, data: string): number {
     // {"recordId":<json>,"result":"<r>","data":"<b64>"} plus a separating comma.
-    return JSON.stringify(recordId).length + result.length + data.length + 35 + 1;
+    return quotedIdLength + result.length + data.length + 35 + 1;
+}
+
+/** `JSON.stringify(s).length`, without building the string for the usual plain-ASCII id. */
+function quotedLength(s: string): number {
+    return /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(s) ? s.length + 2 : JSON.stringify(s).length;
+}
+
+/**
+ * Base64 of the UTF-8 bytes of `text`: `btoa` for plain ASCII (the usual document, where UTF-8 and
+ * Latin-1 bytes are the same), else through one scratch buffer instead of a Buffer per record.
+ */
+function makeBase64Encoder(): (text: string) => string {
+    let scratch = Buffer.allocUnsafe(64 * 1024);
+    return (text) => {
+        if (ASCII.test(text)) return btoa(text);
+        if (text.length * 3 > scratch.length) scratch = Buffer.allocUnsafe(text.length * 3);
+        return scratch.toString("base64", 0, scratch.write(text, 0, "utf8"));
+    };
 }
 
 /**
@@ -118,7 +156,8 @@ export function runFirehoseTransform(
 ): FirehoseResponse {
     const limit = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
     const records = Array.isArray(event?.records) ? event.records : [];
-    const failedSize = records.map((r) => entrySize(String(r?.recordId ?? ""), "ProcessingFailed", typeof r?.data === "string" ? r.data : ""));
+    const idLength = records.map((r) => quotedLength(String(r?.recordId ?? "")));
+    const failedSize = records.map((r, i) => entrySize(idLength[i], "ProcessingFailed", typeof r?.data === "string" ? r.data : ""));
     const reserve = new Array<number>(records.length + 1).fill(0);
     for (let i = records.length - 1; i >= 0; i--) reserve[i] = reserve[i + 1] + failedSize[i];
 
@@ -127,14 +166,15 @@ export function runFirehoseTransform(
     let used = ENVELOPE_BYTES - 1;
     const counts: Record<string, number> = { Ok: 0, Dropped: 0, ProcessingFailed: 0, overflow: 0 };
     const reasons: string[] = [];
+    const base64 = makeBase64Encoder();
     records.forEach((rec, i) => {
         const recordId = String(rec?.recordId ?? "");
         const original = typeof rec?.data === "string" ? rec.data : "";
         const t = transformRecord(rec, transform);
         let entry: FirehoseResponseRecord;
         if (t.result === "Ok") {
-            entry = { recordId, result: "Ok", data: Buffer.from(JSON.stringify(t.doc), "utf8").toString("base64") };
-            if (used + entrySize(recordId, "Ok", entry.data) + reserve[i + 1] > limit) {
+            entry = { recordId, result: "Ok", data: base64(t.json ?? JSON.stringify(t.doc)) };
+            if (used + entrySize(idLength[i], "Ok", entry.data) + reserve[i + 1] > limit) {
                 counts.overflow++;
                 entry = { recordId, result: "ProcessingFailed", data: original };
                 t.reason = "enriched record would push the response past the Lambda 6 MB limit";
@@ -144,10 +184,10 @@ export function runFirehoseTransform(
             entry = { recordId, result: t.result, data: t.result === "Dropped" || t.undecodable ? "" : original };
         }
         // A pathological batch whose originals alone exceed the limit still must not breach it.
-        if (used + entrySize(recordId, entry.result, entry.data) + reserve[i + 1] > limit && entry.result !== "Ok") {
+        if (used + entrySize(idLength[i], entry.result, entry.data) + reserve[i + 1] > limit && entry.result !== "Ok") {
             entry = { ...entry, data: "" };
         }
-        used += entrySize(recordId, entry.result, entry.data);
+        used += entrySize(idLength[i], entry.result, entry.data);
         counts[entry.result]++;
         if (entry.result === "ProcessingFailed" && reasons.length < 10) reasons.push(`${recordId}: ${t.reason}`);
         out.push(entry);

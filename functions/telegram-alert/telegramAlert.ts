@@ -1,4 +1,5 @@
 import type { SendMessageParams, TransportOptions } from "node-telegram-bot-api";
+import { awsJsonClient, commandClient, jsonCommand } from "../shared/awsJson";
 import { decide, dedupKey, DedupStore, dynamoDedupStore, nextRecord, parseQuietMinutes } from "./dedup";
 import { buildFindingMessage, cutUtf16, Finding, parseFindingEvent, TELEGRAM_TEXT_LIMIT, TelegramBuilders } from "./findingMessage";
 
@@ -17,10 +18,11 @@ export const TELEGRAM_CLIENT_OPTIONS = {
 } as const;
 
 /**
- * The SDK's defaults have no request timeout, so a hanging SSM or DynamoDB endpoint would eat the whole
- * Lambda budget. These bound each call; `worstCaseAwsMs` adds them up for the budget test. On top of
- * them every call also gets the invocation's deadline signal, which covers what these limits do not
- * (a response body that stalls after its headers, the SDK's retry waits).
+ * A hanging SSM or DynamoDB endpoint must not eat the whole Lambda budget. These bound each call: every
+ * attempt within `connectionTimeoutMs + requestTimeoutMs`, `maxAttempts` of them; `worstCaseAwsMs` adds
+ * them up for the budget test. On top, each call carries an AbortSignal (`AbortSignal.timeout` of that
+ * worst case, joined with the invocation's deadline signal), so the bound holds whatever the client —
+ * an AbortSignal, not a client option, is what every AWS client honours.
  */
 export const AWS_CLIENT_LIMITS = {
     ssm: { maxAttempts: 2, connectionTimeoutMs: 1_000, requestTimeoutMs: 1_500 },
@@ -32,12 +34,15 @@ export function worstCaseAwsMs(l: { maxAttempts: number; connectionTimeoutMs: nu
     return l.maxAttempts * (l.connectionTimeoutMs + l.requestTimeoutMs) + (l.maxAttempts - 1) * 1_000;
 }
 
-function sdkClientConfig(l: { maxAttempts: number; connectionTimeoutMs: number; requestTimeoutMs: number }) {
-    // Without throwOnRequestTimeout this SDK version only logs a warning when requestTimeout passes.
-    return {
-        maxAttempts: l.maxAttempts,
-        requestHandler: { connectionTimeout: l.connectionTimeoutMs, requestTimeout: l.requestTimeoutMs, throwOnRequestTimeout: true },
-    };
+/** The invocation's deadline (if any) and this call's own bound, whichever comes first. */
+export function callDeadline(invocation: AbortSignal | undefined, boundMs: number): AbortSignal {
+    const own = AbortSignal.timeout(boundMs);
+    return invocation ? AbortSignal.any([invocation, own]) : own;
+}
+
+/** A client whose every `send` is bounded by `boundMs` on top of the caller's signal. */
+function boundedClient<C extends { send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any> }>(client: C, boundMs: number) {
+    return { send: (command: any, options?: { abortSignal?: AbortSignal }) => client.send(command, { ...options, abortSignal: callDeadline(options?.abortSignal, boundMs) }) };
 }
 export const TELEGRAM_LAMBDA_TIMEOUT_SECONDS = 40;
 /** Kept free of the Lambda deadline for SSM, DynamoDB and the error path. */
@@ -225,11 +230,13 @@ export function createTelegramAlertHandler() {
     }
     const options: TransportOptions = { ...TELEGRAM_CLIENT_OPTIONS, apiRoot: env.TELEGRAM_API_ROOT || "https://api.telegram.org" };
 
+    // SSM and DynamoDB through a signed JSON-protocol client (functions/shared/awsJson.ts), not the SDK:
+    // loading the two SDK clients was two thirds of this function's cold start.
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
     async function readToken(signal?: AbortSignal): Promise<string> {
         if (tokenOverride) return tokenOverride;
-        const { SSMClient, GetParameterCommand } = require("@aws-sdk/client-ssm");
-        const out = await new SSMClient(sdkClientConfig(AWS_CLIENT_LIMITS.ssm)).send(
-            new GetParameterCommand({ Name: tokenParameter, WithDecryption: true }), signal ? { abortSignal: signal } : undefined);
+        const ssm = awsJsonClient({ service: "ssm", targetPrefix: "AmazonSSM", jsonVersion: "1.1", region, limits: AWS_CLIENT_LIMITS.ssm });
+        const out = await ssm.call("GetParameter", { Name: tokenParameter, WithDecryption: true }, callDeadline(signal, worstCaseAwsMs(AWS_CLIENT_LIMITS.ssm)));
         const value = out?.Parameter?.Value;
         if (!value) throw new Error(`SSM parameter ${tokenParameter} has no value`);
         return value;
@@ -249,9 +256,11 @@ export function createTelegramAlertHandler() {
 
     let dedup: TelegramAlertDeps["dedup"];
     if (env.DEDUP_TABLE) {
-        const { DynamoDBClient, GetItemCommand, PutItemCommand } = require("@aws-sdk/client-dynamodb");
+        const dynamodb = awsJsonClient({ service: "dynamodb", targetPrefix: "DynamoDB_20120810", jsonVersion: "1.0", region, limits: AWS_CLIENT_LIMITS.dynamodb });
         dedup = {
-            store: dynamoDedupStore(new DynamoDBClient(sdkClientConfig(AWS_CLIENT_LIMITS.dynamodb)), { GetItemCommand, PutItemCommand }, env.DEDUP_TABLE),
+            store: dynamoDedupStore(
+                boundedClient(commandClient(dynamodb), worstCaseAwsMs(AWS_CLIENT_LIMITS.dynamodb)),
+                { GetItemCommand: jsonCommand("GetItem"), PutItemCommand: jsonCommand("PutItem") }, env.DEDUP_TABLE),
             quietMs: quietMinutes * 60_000,
         };
     }

@@ -57,38 +57,66 @@ export function parseFieldList(spec: string | undefined): { fields: string[]; pr
 
 export type FlowParser = (line: string, arrivalMs?: number) => MessageOutcome;
 
-/** A parser for one field list; names and numeric columns are resolved once, not per line. */
+/** Printable ASCII without `"` and `\`: inside quotes it is already a JSON string (nearly every flow log line). */
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** 1–19 ASCII digits (a loop: cheaper than a regex for these short tokens, ten per line). */
+function isDigits(s: string): boolean {
+    const n = s.length;
+    if (n === 0 || n > 19) return false;
+    for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 48 || c > 57) return false;
+    }
+    return true;
+}
+
+/**
+ * A parser for one field list; names and numeric columns are resolved once, not per line. The document
+ * is written as JSON text directly — the same bytes `JSON.stringify` gives for the object with the fields
+ * in order (absent `-` fields left out) and `@timestamp` last — because building a 29-key object per line
+ * and stringifying it cost three times the rest of the transform.
+ */
 export function makeFlowParser(fields: readonly string[]): FlowParser {
     const headerWords = new Set([...KNOWN_FIELDS, ...fields]);
     const numeric = new Set(NUMERIC_FIELDS);
-    const keys = fields.map((f) => f.replace(/-/g, "_"));
+    const quotedKeys = fields.map((f) => JSON.stringify(f.replace(/-/g, "_")) + ":");
+    const nextKeys = quotedKeys.map((k) => "," + k);
     const isNumber = fields.map((f) => numeric.has(f));
+    const startAt = fields.indexOf("start");
+    const statusAt = fields.indexOf("log-status");
     return (line, arrivalMs) => {
-        const tokens = line.trim().split(/\s+/);
-        if (tokens.every((t) => headerWords.has(t))) return { result: "Dropped", reason: "header line" };
+        // Flow log fields are separated by single spaces; anything else (tabs, runs of blanks, padding)
+        // takes the general split.
+        const plain = PLAIN_JSON_TEXT.test(line);
+        let tokens = line.split(" ");
+        if (!plain || tokens.includes("")) tokens = line.trim().split(/\s+/);
+        if (headerWords.has(tokens[0]) && tokens.every((t) => headerWords.has(t))) return { result: "Dropped", reason: "header line" };
         if (tokens.length !== fields.length) {
             return { result: "ProcessingFailed", reason: `expected ${fields.length} fields, got ${tokens.length}` };
         }
-        const doc: Record<string, unknown> = {};
+        let json = "{";
         for (let i = 0; i < tokens.length; i++) {
             const raw = tokens[i];
             if (raw === "-") continue;
+            let value: string;
             if (isNumber[i]) {
-                if (!/^\d{1,19}$/.test(raw)) return { result: "ProcessingFailed", reason: `field ${fields[i]} is not a number: '${raw.slice(0, 40)}'` };
-                doc[keys[i]] = Number(raw);
+                if (!isDigits(raw)) return { result: "ProcessingFailed", reason: `field ${fields[i]} is not a number: '${raw.slice(0, 40)}'` };
+                // Digits without a leading zero that fit a double exactly are already the JSON number.
+                value = raw.length < 16 && (raw.length === 1 || raw.charCodeAt(0) !== 48) ? raw : String(Number(raw));
             } else {
-                doc[keys[i]] = raw;
+                value = plain ? `"${raw}"` : JSON.stringify(raw);
             }
+            json += (json.length > 1 ? nextKeys[i] : quotedKeys[i]) + value;
         }
-        const status = doc.log_status;
+        const status = statusAt >= 0 ? tokens[statusAt] : undefined;
         if (status === "NODATA" || status === "SKIPDATA") return { result: "Dropped", reason: `${status} record` };
-        const start = typeof doc.start === "number" ? doc.start * 1000 : arrivalMs;
+        const start = startAt >= 0 && tokens[startAt] !== "-" && isNumber[startAt] ? Number(tokens[startAt]) * 1000 : arrivalMs;
         const when = typeof start === "number" ? new Date(start) : undefined;
         if (!when || Number.isNaN(when.getTime())) {
             return { result: "ProcessingFailed", reason: "no valid start time and no arrival timestamp" };
         }
-        doc["@timestamp"] = when.toISOString();
-        return { result: "Ok", doc };
+        return { result: "Ok", json: `${json}${json.length > 1 ? "," : ""}"@timestamp":"${when.toISOString()}"}` };
     };
 }
 

@@ -1,0 +1,46 @@
+import { expect } from "chai";
+import { DEFAULT_VPC_FLOW_FIELDS, makeFlowParser } from "../functions/vpcflow-transform/vpcflowTransform";
+
+/** What the parser promises to write: JSON.stringify of the object with the fields in order, `@timestamp` last. */
+function expected(fields: string[], line: string, arrivalMs?: number): string {
+    const tokens = line.trim().split(/\s+/);
+    const numeric = new Set(["version", "srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "tcp-flags", "traffic-path"]);
+    const doc: Record<string, unknown> = {};
+    fields.forEach((f, i) => {
+        if (tokens[i] !== "-") doc[f.replace(/-/g, "_")] = numeric.has(f) ? Number(tokens[i]) : tokens[i];
+    });
+    const start = typeof doc.start === "number" ? doc.start * 1000 : arrivalMs;
+    doc["@timestamp"] = new Date(start!).toISOString();
+    return JSON.stringify(doc);
+}
+
+describe("vpcflow-transform writes each document's JSON directly, byte for byte what JSON.stringify gives", () => {
+    const fields = [...DEFAULT_VPC_FLOW_FIELDS];
+    const parse = makeFlowParser(fields);
+    const base = "5 123456789012 eni-1235b8ca123456789 10.0.0.71 52.95.128.179 34210 80 6 7 471 1616729292 1616729349 ACCEPT OK vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b 3 IPv4 10.0.0.71 52.95.128.179 ap-southeast-2 apse2-az3 - - - S3 egress 8".split(" ");
+    const variant = (at: number, value: string) => base.map((t, i) => (i === at ? value : t)).join(" ");
+    const cases: Array<[string, string]> = [
+        ["a plain line", base.join(" ")],
+        ["every optional field absent", base.map((t, i) => (i >= 14 ? "-" : t)).join(" ")],
+        ["a leading zero and a number past 2^53", variant(9, "0000471").replace(" 7 ", " 9007199254740993 ")],
+        ["a quote and a backslash in a text field", variant(18, 'IPv"4\\x')],
+        ["non-ASCII text", variant(21, "ap-southeast-2é")],
+        ["tabs and repeated blanks between fields", `  ${base.join(" \t ")}  `],
+        ["no start time (arrival time used)", variant(10, "-")],
+    ];
+    for (const [what, line] of cases) {
+        it(what, () => {
+            const out = parse(line, 1_700_000_000_000) as any;
+            expect(out.result).to.equal("Ok");
+            expect(out.json).to.equal(expected(fields, line, 1_700_000_000_000));
+            expect(() => JSON.parse(out.json)).to.not.throw();
+        });
+    }
+
+    it("still refuses a non-number in a numeric field, and drops headers, NODATA and SKIPDATA", () => {
+        expect(parse(variant(5, "http"))).to.deep.equal({ result: "ProcessingFailed", reason: "field srcport is not a number: 'http'" });
+        expect(parse(fields.join(" ")).result).to.equal("Dropped");
+        expect(parse(variant(13, "NODATA"))).to.deep.equal({ result: "Dropped", reason: "NODATA record" });
+        expect(parse(variant(13, "SKIPDATA"))).to.deep.equal({ result: "Dropped", reason: "SKIPDATA record" });
+    });
+});
