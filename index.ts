@@ -74,6 +74,8 @@ for (const { account, region } of placements) {
         mode,
         adminAccountId: cfg.organization ? cfg.securityAccount.id : undefined,
         homeRegion: cfg.homeRegion,
+        // The admin's aggregator links every region of the organization; a standalone account's, its own.
+        linkedRegions: cfg.organization ? [...new Set(cfg.accounts.flatMap(a => a.regions))] : account.regions,
         services: account.services,
         findingPublishingFrequency: cfg.detection.findingPublishingFrequency,
         protections: cfg.detection.protections,

@@ -62,10 +62,14 @@ export function computeCoverage(cfg: GuardpostConfig, resources: MockedResource[
     const findingRule = (accountId: string, region: string) => at(T.rule, accountId, region).some(r => {
         try { return (JSON.parse(r.inputs.eventPattern ?? "{}").source ?? []).includes("aws.guardduty"); } catch { return false; }
     });
-    // Central configuration reaches a linked region of an associated account: a policy association in the
-    // home region, an aggregator linking ALL_REGIONS there, and the admin's hub in this region.
+    // Central configuration reaches the home region and each linked region of an associated account: a policy
+    // association in the home region, an aggregator there that links this region, and the admin's hub in it
+    // (https://docs.aws.amazon.com/securityhub/latest/userguide/aggregation-central-configuration.html).
+    const links = (a: MockedResource, region: string) => region === cfg.homeRegion || a.inputs.linkingMode === "ALL_REGIONS"
+        || (a.inputs.linkingMode === "SPECIFIED_REGIONS" && (a.inputs.specifiedRegions ?? []).includes(region))
+        || (a.inputs.linkingMode === "ALL_REGIONS_EXCEPT_SPECIFIED" && !(a.inputs.specifiedRegions ?? []).includes(region));
     const centralSecurityHub = (region: string) => at(T.association, admin.id, cfg.homeRegion).some(a => a.inputs.policyId !== "SELF_MANAGED_SECURITY_HUB")
-        && at(T.aggregator, admin.id, cfg.homeRegion).some(a => a.inputs.linkingMode === "ALL_REGIONS")
+        && at(T.aggregator, admin.id, cfg.homeRegion).some(a => links(a, region))
         && at(T.hub, admin.id, region).length > 0;
     const orgTrail = resources.some(r => r.type === T.trail && r.inputs.isOrganizationTrail === true && r.inputs.isMultiRegionTrail === true);
 

@@ -7,7 +7,7 @@ import { MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
 import { DetectionBaseline, DetectionBaselineArgs, laterResources } from "../components/detection/detectionBaseline";
 import { SecureBucket } from "../components/shared/secureBucket";
-import { threatListLocation, validateDetectionArgs } from "../components/detection/detectionPlan";
+import { aggregatorLinking, threatListLocation, validateDetectionArgs } from "../components/detection/detectionPlan";
 import { managedServices } from "../model/services";
 import { isThreatListUrl } from "../model/threatListLocation";
 
@@ -145,7 +145,7 @@ describe("DetectionBaseline per mode", () => {
     });
 
     it("admin (home region): auto-enable ALL with each plan, the management account as a GuardDuty and Security Hub member with its plans, Detective members for existing accounts, Security Hub central configuration", async () => {
-        const rs = await plan("prod-sec-apne2", args({ mode: "admin" }));
+        const rs = await plan("prod-sec-apne2", args({ mode: "admin", linkedRegions: ["us-east-1", "ap-northeast-2", "eu-west-1", "us-east-1"] }));
         one(rs, T.detector);
         expect(ofType(rs, T.feature)).to.have.length(9);
         expect(one(rs, T.orgConfig).inputs).to.include({ autoEnableOrganizationMembers: "ALL" });
@@ -180,7 +180,8 @@ describe("DetectionBaseline per mode", () => {
         expect(association.inputs.targetId).to.equal("r-ab12");
         expect(association.propertyDependencies.policyId).to.deep.equal([one(rs, T.hubPolicy).urn]);
         // The prerequisites: a finding aggregator, and the organization configuration waits for it.
-        expect(one(rs, T.aggregator).inputs).to.include({ linkingMode: "ALL_REGIONS" });
+        // Linked: only the regions the stack operates in (ALL_REGIONS would enable Security Hub everywhere).
+        expect(one(rs, T.aggregator).inputs).to.deep.include({ linkingMode: "SPECIFIED_REGIONS", specifiedRegions: ["eu-west-1", "us-east-1"] });
         expect(one(rs, T.hubOrg).dependsOn).to.include(one(rs, T.aggregator).urn);
         expect(ofType(rs, T.standard), "the policy carries the standards").to.be.empty;
         one(rs, T.ipSet);
@@ -444,5 +445,13 @@ describe("SecureBucket options", () => {
             new SecureBucket("shared", { region: "us-east-1", extraPolicyStatements: [pulumi.output(extra)] }, { provider: testProvider(SEC, "us-east-1") });
         });
         expect(policyOf(byName(rs, "shared-policy")).Statement.map((s: any) => s.Sid)).to.deep.equal(["DenyInsecureTransport", "ReadOnly"]);
+    });
+});
+
+describe("the Security Hub aggregator's linked regions", () => {
+    it("links exactly the stack's other regions, or none when it runs in the home region only", () => {
+        expect(aggregatorLinking("ap-northeast-2", ["ap-northeast-2", "us-east-1", "us-east-1", "eu-west-1"]))
+            .to.deep.equal({ linkingMode: "SPECIFIED_REGIONS", specifiedRegions: ["eu-west-1", "us-east-1"] });
+        expect(aggregatorLinking("ap-northeast-2", ["ap-northeast-2"])).to.deep.equal({ linkingMode: "NO_REGIONS" });
     });
 });

@@ -64,6 +64,15 @@ describe("organization plan: no blind region", function () {
         expect(coverageExitCode(report.coverage, () => undefined)).to.equal(0);
     });
 
+    it("counts Security Hub covered only in the regions the home region's aggregator links", async () => {
+        const report = await plan("prod");
+        const aggregator = report.resources.find(r => r.type === "aws:securityhub/findingAggregator:FindingAggregator")!;
+        expect(aggregator.inputs).to.deep.include({ linkingMode: "SPECIFIED_REGIONS", specifiedRegions: ["eu-west-1", "us-east-1"] });
+        const unlinked = { ...aggregator, inputs: { ...aggregator.inputs, specifiedRegions: ["us-east-1"] } };
+        const coverage = computeCoverage(report.config, report.resources.map(r => (r === aggregator ? unlinked : r)));
+        expect(coverage.gaps).to.have.members(["management/eu-west-1: securityHub", "data/eu-west-1: securityHub"]);
+    });
+
     it("flags a finding rule in a member account as a gap: its findings would alert twice", async () => {
         const report = await plan("prod");
         const payments = report.config.accounts.find(a => a.name === "payments")!;

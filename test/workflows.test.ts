@@ -19,6 +19,9 @@ describe("GitHub workflows", () => {
         expect(JSON.stringify(pr)).to.not.match(/FIXTURES_REPO|shared\/fixtures/);
         expect(pr.jobs.preview.needs).to.equal("test");
         expect(pr.jobs.preview.strategy.matrix.stack).to.deep.equal(["dev", "prod"]);
+        // Pull-request code gets stack credentials only inside its own environment (an OIDC subject the CI role
+        // trusts, and a reviewer for prod), never as a bare pull_request.
+        expect(pr.jobs.preview.environment).to.equal("preview-${{ matrix.stack }}");
         const [pulumi] = uses(pr.jobs.preview, "pulumi/actions@");
         expect(pulumi.with).to.include({ command: "preview", policyPacks: "policy", "comment-on-pr": true });
     });

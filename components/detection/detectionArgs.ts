@@ -60,6 +60,14 @@ export interface DetectionBaselineArgs {
     adminAccountId?: string;
     /** The security account's home region: the Security Hub finding aggregator lives there. */
     homeRegion: string;
+    /**
+     * The other regions the stack operates in, which the home region's finding aggregator links (and central
+     * configuration then reaches). Only these: `ALL_REGIONS` would turn Security Hub and its standards on in
+     * every region of the partition, where Config does not record and Config.1 fails
+     * (https://docs.aws.amazon.com/securityhub/latest/userguide/aggregation-central-configuration.html).
+     * Default: none (`NO_REGIONS`).
+     */
+    linkedRegions?: string[];
     /** Per service: `manage` creates, `adopt` imports what exists (ids inside), `skip` declares nothing. */
     services: AccountServices;
     /** How often GuardDuty re-publishes updated findings. Default FIFTEEN_MINUTES. Members inherit the admin's. */

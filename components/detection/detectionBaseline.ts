@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
 import {
-    DetectionMode, enabledFeatureNames, planFeatures, ProtectionSwitches, slug, ThreatList, threatListKey,
+    aggregatorLinking, DetectionMode, enabledFeatureNames, planFeatures, ProtectionSwitches, slug, ThreatList, threatListKey,
     threatListLocation, validateDetectionArgs,
 } from "./detectionPlan";
 import { SecureBucket } from "../shared/secureBucket";
@@ -132,7 +132,7 @@ export class DetectionBaseline extends pulumi.ComponentResource {
                 });
             }
             if (ownsLists && args.region === args.homeRegion) {
-                aggregator = new aws.securityhub.FindingAggregator(`${name}-finding-aggregator`, { region, linkingMode: "ALL_REGIONS" }, { parent: this, dependsOn: [hub] });
+                aggregator = new aws.securityhub.FindingAggregator(`${name}-finding-aggregator`, { region, ...aggregatorLinking(args.homeRegion, args.linkedRegions ?? []) }, { parent: this, dependsOn: [hub] });
             }
         }
 

@@ -232,3 +232,13 @@ function validateServices(a: ValidatedArgs, problems: string[]): void {
         }
     }
 }
+
+/**
+ * The finding aggregator's linked regions: exactly the stack's other regions (`SPECIFIED_REGIONS`), or
+ * `NO_REGIONS` when the stack has only the home region
+ * (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_CreateFindingAggregator.html).
+ */
+export function aggregatorLinking(homeRegion: string, regions: readonly string[]): { linkingMode: "SPECIFIED_REGIONS" | "NO_REGIONS"; specifiedRegions?: string[] } {
+    const linked = [...new Set(regions)].filter(r => r !== homeRegion).sort();
+    return linked.length > 0 ? { linkingMode: "SPECIFIED_REGIONS", specifiedRegions: linked } : { linkingMode: "NO_REGIONS" };
+}
