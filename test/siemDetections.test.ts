@@ -118,8 +118,16 @@ describe("SIEM detections reach the alert topic", function () {
         expect(peer.detections.findings.find(f => f.docId === "root-console-login")!.ruleId).to.equal(rootRule);
         expect(peer.detections.sent).to.have.length(1);
         const [sent] = peer.detections.sent;
-        expect(sent).to.deep.include({ channelId: "guardpost-alert-topic", topicArn: TOPIC, subject: "guardpost SIEM: guardpost cloudtrail — every finding" });
+        expect(sent).to.deep.include({ channelId: "guardpost-alert-topic", topicArn: TOPIC, subject: "guardpost SIEM: guardpost cloudtrail" });
         expect(sent.roleArn).to.match(/guardpost-siem-notifications/);
+        // The rule, its level, the document and where to look: what the e-mail reads and Telegram renders.
+        expect(sent.message.split("\n")).to.include.members([
+            "Rule: AWS Root Credentials (level medium)", `Document: ${monthlyIndex("cloudtrail", new Date(login.eventTime))} root-console-login`,
+            "Dashboards: https://search-guardpost-siem-mock.eu-west-1.es.amazonaws.com/_dashboards",
+        ]);
+        // The finding is made once: the next run has nothing new to say.
+        peer.runDetections();
+        expect(peer.detections.sent).to.have.length(1);
     });
 
     it("a burst of rejected VPC flows from one source produces an alert; a trickle does not", async () => {
@@ -131,21 +139,68 @@ describe("SIEM detections reach the alert topic", function () {
         expect(peer.runDetections().monitorsTriggered).to.equal(1);
         expect(peer.detections.sent.map(s => [s.topicArn, s.subject])).to.deep.equal([[TOPIC, "guardpost SIEM: guardpost vpcflow reject burst"]]);
         expect(peer.detections.sent[0].message).to.contain("more than 100 rejected flows in 10 minutes");
+        expect(peer.detections.sent[0].message.split("\n")).to.include("Source address: 203.0.113.66");
+        // The burst stays in the 10-minute window of the next run, 5 minutes later: the same alert (DEDUPED), no second message.
+        try {
+            peer.setClock(now.getTime() + 5 * 60_000);
+            expect(peer.runDetections().monitorsTriggered).to.equal(1);
+            expect(peer.detections.sent).to.have.length(1);
+            // Once it has left the window the alert completes; a new burst from the same address is a new alert.
+            peer.setClock(now.getTime() + 11 * 60_000);
+            expect(peer.runDetections().monitorsTriggered).to.equal(0);
+            const later = new Date(now.getTime() + 12 * 60_000);
+            await bulk(monthlyIndex("vpcflow", later), Array.from({ length: 101 }, (_, i) => ({ ...flow(i, "203.0.113.66"), "@timestamp": later.toISOString() })));
+            peer.setClock(later.getTime());
+            expect(peer.runDetections().monitorsTriggered).to.equal(1);
+            expect(peer.detections.sent).to.have.length(2);
+        } finally {
+            peer.setClock(undefined);
+        }
     });
 
     it("a DNS lookup of a Cobalt Strike beacon name fires through the query → query_name alias guardpost maps", async () => {
         const now = new Date();
         await bulk(monthlyIndex("dns", now), [{ query_timestamp: now.toISOString(), query_name: "aaa.stage.8734.evil.example.", query_type: "TXT", rcode: "NOERROR", srcaddr: "10.0.3.9" }]);
         peer.runDetections();
-        expect(peer.detections.sent.map(s => s.subject)).to.include("guardpost SIEM: guardpost dns — every finding");
+        expect(peer.detections.sent.map(s => s.subject)).to.deep.equal(["guardpost SIEM: guardpost dns"]);
+        expect(peer.detections.sent[0].message.split("\n")).to.include("Rule: Cobalt Strike DNS Beaconing (level critical)");
         expect(peer.detections.aliases.get("dns-*")).to.deep.equal({ "dns.question.name": "query_name" });
     });
 
     it("an anomaly of high grade and confidence for the CloudTrail detector alerts the topic too", async () => {
         const detectorId = [...peer.detectors.keys()][0];
-        await bulk(".opendistro-anomaly-results-history-2025.01.01-1", [{ detector_id: detectorId, anomaly_grade: 0.92, confidence: 0.95, execution_end_time: Date.now(),
+        const t = Date.now();
+        await bulk(".opendistro-anomaly-results-history-2025.01.01-1", [{ detector_id: detectorId, anomaly_grade: 0.92, confidence: 0.95, execution_end_time: t,
             entity: [{ name: "principal", value: `arn:aws:iam::${ACCOUNT}:role/ci-deployer` }] }]);
-        peer.runDetections();
-        expect(peer.detections.sent.map(s => s.subject)).to.include("guardpost SIEM: guardpost cloudtrail principal anomaly");
+        try {
+            peer.setClock(t);
+            peer.runDetections();
+            expect(peer.detections.sent.map(s => s.subject)).to.deep.equal(["guardpost SIEM: guardpost cloudtrail principal anomaly"]);
+            expect(peer.detections.sent[0].message.split("\n")).to.include(`Principal: arn:aws:iam::${ACCOUNT}:role/ci-deployer`);
+            // The next run, 10 minutes later, reads the same result (20-minute lookback): throttled, no second message.
+            peer.setClock(t + 10 * 60_000);
+            expect(peer.runDetections().monitorsTriggered).to.equal(1);
+            expect(peer.detections.sent).to.have.length(1);
+        } finally {
+            peer.setClock(undefined);
+        }
+    });
+
+    it("loses a notification whose subject SNS refuses — which is why guardpost's subjects are short and one line", async () => {
+        const res = await fetch(`${peer.url}/_plugins/_alerting/monitors`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({
+            name: "long subject", monitor_type: "query_level_monitor", schedule: { period: { interval: 1, unit: "MINUTES" } },
+            inputs: [{ search: { indices: ["dns-*"], query: { size: 0, query: { bool: { filter: [] } } } } }],
+            triggers: [{ query_level_trigger: { name: "any", severity: "3", condition: { script: { source: "ctx.results[0].hits.total.value > 0", lang: "painless" } },
+                actions: [{ name: "a", destination_id: "guardpost-alert-topic", subject_template: { source: `guardpost SIEM: ${"x".repeat(90)}` }, message_template: { source: "m" } }] } }],
+        }) });
+        const id = ((await res.json()) as any)._id;
+        try {
+            peer.runDetections();
+            expect(peer.detections.sent.filter(m => m.subject.includes("xxx"))).to.deep.equal([]);
+            expect(peer.detections.refused.map(r => r.reason)).to.deep.equal(["InvalidParameter: Subject must be less than 100 characters long (106)"]);
+        } finally {
+            peer.detections.monitors.delete(id);
+            peer.detections.refused.length = 0;
+        }
     });
 });
