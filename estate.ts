@@ -38,6 +38,15 @@ export function hostsSiem(cfg: GuardpostConfig): boolean {
 }
 
 /** For an accounts stack: the core's domain, as its pipelines address it. */
+/**
+ * Whether this account × region's AlertFanout holds the SIEM detections topic: where this stack declares the
+ * SIEM — the security account's home region. The delegated admin's (security account's) fanout has the finding
+ * rules and the Telegram function in organization mode too, so the SIEM's detections go out next to them.
+ */
+export function receivesSiemDetections(cfg: GuardpostConfig, account: AccountConfig, region: string): boolean {
+    return coreSiem(cfg) === undefined && account.id === cfg.securityAccount.id && region === cfg.homeRegion;
+}
+
 export function coreSiem(cfg: GuardpostConfig): { domainArn: string; endpoint: string } | undefined {
     if (cfg.estate.part !== "accounts" || !cfg.estate.siemEndpoint) return undefined;
     const partition = partitionOf(cfg.homeRegion);

@@ -15,7 +15,7 @@ import { SecurityArchive } from "./components/detection/securityArchive";
 import { AlertFanout } from "./components/alerting/alertFanout";
 import { LogPipeline } from "./components/logging/logPipeline";
 import { SiemDomain } from "./components/siem/siemDomain";
-import { accountStackWriterRoleArns, ArchiveRef, coreArchive, coreSiem, deployedPlacements, hostsSiem, siemDomainName } from "./estate";
+import { accountStackWriterRoleArns, ArchiveRef, coreArchive, coreSiem, deployedPlacements, hostsSiem, receivesSiemDetections, siemDomainName } from "./estate";
 
 const rawConfig = pulumi.runtime.allConfig();
 const cfg = parseConfig(rawConfig);
@@ -110,6 +110,7 @@ for (const { account, region } of placements) {
 for (const pending of adminEnablement.values()) pending.resolve([]);
 
 const alerting: Record<string, Record<string, pulumi.Output<string>>> = {};
+let siemTopicArn: pulumi.Output<string | undefined> | undefined;
 for (const { account, region } of placements) {
     const fanout = new AlertFanout(`${account.name}-${region}`, {
         accountId: account.id,
@@ -123,8 +124,10 @@ for (const { account, region } of placements) {
         // The second channel for delivery-failure alarms: topics in this region that do not depend on this fanout's topic.
         failureAlarm: { extraActions: cfg.alerts.failureTopicArns.filter((arn) => arn.split(":")[3] === region) },
         findingRules: alertsOnFindings(cfg, account),
+        siemDetections: receivesSiemDetections(cfg, account, region),
     }, { provider: providers.forAccount(account) });
     (alerting[account.name] ??= {})[region] = fanout.topicArn;
+    if (receivesSiemDetections(cfg, account, region)) siemTopicArn = fanout.siemTopicArn;
 }
 
 // Writers come before the domain and reach it only through these deferred outputs, so the domain's
@@ -191,6 +194,7 @@ const siem = external ? undefined : new SiemDomain(siemDomainName(cfg.stage), {
     allowedCidrs: cfg.siem.allowedCidrs,
     indices: { period: cfg.siem.indexPeriod, primaryShards: cfg.siem.primaryShards, replicas: cfg.siem.replicas },
     alarmTopicArn: alerting[cfg.securityAccount.name][cfg.homeRegion],
+    detectionTopicArn: siemTopicArn?.apply(arn => arn!),
     stage: cfg.stage,
     people: cfg.siem.people,
     saml: cfg.siem.saml,
@@ -203,6 +207,8 @@ export const stage = cfg.stage;
 export const mode = cfg.organization ? "organization" : "standalone";
 export const detectionByAccount = detection;
 export const alertTopics = alerting;
+/** The SIEM detections topic (e-mail and Telegram subscribers), in the security account's home region. */
+export const siemDetectionsTopic = siemTopicArn ?? "(served by the core stack)";
 export const logSources = logging;
 export const siemEndpoint = siem ? siem.endpoint : external!.endpoint;
 export const siemDashboardsUrl = siem ? siem.dashboardsUrl : "(served by the core stack)";

@@ -2,7 +2,8 @@ import type { PlanNode, PlanReport } from "./plan";
 
 /**
  * The stack as a Mermaid flowchart: one subgraph per account, nested per region, a node per top-level
- * component, and the data flows between them (findings → alerting → people; logs → the SIEM; member
+ * component, and the data flows between them (findings → alerting → people; logs → the SIEM → its detections
+ * → alerting; member
  * findings → the delegated admin's alerting; Config history and exported findings → the archive).
  */
 export function renderMermaid(report: PlanReport): string {
@@ -55,6 +56,10 @@ export function renderMermaid(report: PlanReport): string {
         } else if (n.kind === "AlertFanout") {
             lines.push(`  ${n.nodeId} -- "${alertsOnFindings ? "SNS e-mail" : "alarms (SNS e-mail)"}" --> people`);
             if (report.config.alerts.telegramChatId && alertsOnFindings) lines.push(`  ${n.nodeId} -- "Lambda" --> telegram`);
+        } else if (n.kind === "SiemDomain") {
+            // Detections go to the SIEM detections topic of the fanout beside it (e-mail and Telegram).
+            const fanout = same("AlertFanout");
+            if (fanout) lines.push(`  ${n.nodeId} -- "detections (SNS)" --> ${fanout.nodeId}`);
         } else if (n.kind === "LogPipeline" && siem) {
             lines.push(`  ${n.nodeId} -- "logs (Lambda, Firehose)" --> ${siem.nodeId}`);
         }

@@ -8,6 +8,7 @@ import {
     validateAlertArgs,
 } from "./alertPolicies";
 import { queueDepthAlarm } from "../shared/alarms";
+import { siemDetectionsTopic } from "./siemDetectionsTopic";
 import { GuardedFunction } from "../shared/guardedFunction";
 import { partitionOf } from "../../model/partition";
 
@@ -57,12 +58,21 @@ export interface AlertFanoutArgs {
      * rule, Telegram function or EventBridge dead-letter queue.
      */
     findingRules?: boolean;
+    /**
+     * Declare the SIEM detections topic (`siemTopicArn`) the SIEM's notification channel publishes to, subscribed by
+     * the same e-mail addresses and, with Telegram, the Telegram function (SNS → Lambda, with its invoke permission
+     * and a dead-letter queue). Only the fanout of the SIEM's account and region — the security account's home
+     * region — sets it; it needs `findingRules`. Default false.
+     */
+    siemDetections?: boolean;
 }
 
 /**
  * Per account × region: GuardDuty findings at or above `minSeverity` go to an encrypted SNS topic
  * (e-mail) and to a Telegram Lambda. Every hop that can fail ends in a queue with an alarm: EventBridge
- * targets have a DLQ, the Lambda has an on-failure destination, and both queues alarm to the topic.
+ * targets have a DLQ, the Lambda has an on-failure destination, and both queues alarm to the topic. In the
+ * SIEM's account and region it also holds the SIEM detections topic (`siemDetections`), which reaches the same
+ * e-mail addresses and Telegram function.
  */
 export class AlertFanout extends pulumi.ComponentResource {
     declare readonly topicArn: pulumi.Output<string>;
@@ -74,6 +84,8 @@ export class AlertFanout extends pulumi.ComponentResource {
     declare readonly failureQueueUrl: pulumi.Output<string | undefined>;
     /** The EventBridge dead-letter queue of the finding rules; undefined without finding rules. */
     declare readonly eventsDeadLetterQueueUrl: pulumi.Output<string | undefined>;
+    /** The SIEM detections topic (see `siemDetections`); undefined without it. */
+    declare readonly siemTopicArn: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: AlertFanoutArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before super: invalid arguments must fail without registering a half-built component.
@@ -87,6 +99,7 @@ export class AlertFanout extends pulumi.ComponentResource {
         const extraActions = args.failureAlarm?.extraActions ?? [];
         const parent = { parent: this };
         const findingRules = args.findingRules ?? true;
+        const siemDetections = args.siemDetections ?? false;
 
         // From arguments, not invokes: the offline plan has no AWS to ask, and an invoke per component is
         // slow at scale.
@@ -99,7 +112,7 @@ export class AlertFanout extends pulumi.ComponentResource {
             description: `guardpost ${stage} alerting: SNS topic, EventBridge DLQ, Telegram token`,
             enableKeyRotation: true,
             deletionWindowInDays: 30,
-            policy: JSON.stringify(alertKeyPolicy({ partition, account })),
+            policy: JSON.stringify(alertKeyPolicy({ partition, account, snsDeadLetters: siemDetections && args.telegram !== undefined })),
         }, parent);
         new aws.kms.Alias(`${name}-key-alias`, { region, name: `alias/guardpost/${name}-alerts`, targetKeyId: key.keyId }, parent);
 
@@ -124,6 +137,7 @@ export class AlertFanout extends pulumi.ComponentResource {
             this.functionName = pulumi.output(undefined);
             this.failureQueueUrl = pulumi.output(undefined);
             this.eventsDeadLetterQueueUrl = pulumi.output(undefined);
+            this.siemTopicArn = pulumi.output(undefined);
             this.registerOutputs({ topicArn: this.topicArn });
             return;
         }
@@ -192,7 +206,7 @@ export class AlertFanout extends pulumi.ComponentResource {
             fn = new GuardedFunction(`${name}-telegram`, {
                 region,
                 functionTag: "telegram-alert",
-                description: `guardpost ${stage}: GuardDuty findings to Telegram`,
+                description: `guardpost ${stage}: GuardDuty findings${siemDetections ? " and SIEM detections" : ""} to Telegram`,
                 callbackFactory: createTelegramAlertHandler,
                 packages: TELEGRAM_ALERT_PACKAGES,
                 timeout: TELEGRAM_LAMBDA_TIMEOUT_SECONDS,
@@ -261,6 +275,10 @@ export class AlertFanout extends pulumi.ComponentResource {
             }, parent);
         }
 
+        const siem = siemDetections
+            ? siemDetectionsTopic(name, { region, stage, keyArn: key.arn, emails: args.emails, telegram: fn, alarmActions: [topic.arn, ...extraActions] }, this)
+            : undefined;
+
         const emailRuleArns = pulumi.all(emailRules.map((r) => r.arn));
         new aws.sns.TopicPolicy(`${name}-topic-policy`, {
             region,
@@ -275,7 +293,9 @@ export class AlertFanout extends pulumi.ComponentResource {
         this.functionName = fn ? fn.function.name : pulumi.output(undefined);
         this.failureQueueUrl = fn ? fn.failureQueue.url : pulumi.output(undefined);
         this.eventsDeadLetterQueueUrl = eventsDlq.url;
+        this.siemTopicArn = siem ? siem.topicArn : pulumi.output(undefined);
         this.registerOutputs({
+            siemTopicArn: this.siemTopicArn,
             topicArn: this.topicArn,
             ruleArn: this.ruleArn,
             emailRuleArns: this.emailRuleArns,

@@ -90,7 +90,17 @@ const doc = (Statement: Statement[]) => ({ Version: "2012-10-17", Statement });
  * the service statements: the topic and queue policies already pin the sources, and a condition KMS does
  * not receive for these calls would reintroduce the silent drop.
  */
-export function alertKeyPolicy(p: { partition: string; account: string }) {
+export function alertKeyPolicy(p: { partition: string; account: string; snsDeadLetters?: boolean }) {
+    // With the SIEM detections topic, SNS writes undeliverable messages to a queue under this key, and "to use an
+    // encrypted Amazon SQS queue as a dead-letter queue, you must use a custom KMS with a key policy that grants
+    // the Amazon SNS service principal access" (https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html).
+    const sns: Statement[] = p.snsDeadLetters ? [{
+        Sid: "SnsEncryptsForDeadLetters",
+        Effect: "Allow",
+        Principal: { Service: "sns.amazonaws.com" },
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: "*",
+    }] : [];
     return doc([
         {
             Sid: "AccountAdministers",
@@ -113,6 +123,7 @@ export function alertKeyPolicy(p: { partition: string; account: string }) {
             Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
             Resource: "*",
         },
+        ...sns,
     ]);
 }
 
@@ -188,7 +199,7 @@ const CHAT_ID = /^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$/;
 /** Plain-data checks on AlertFanout's arguments; throws one message naming every problem. */
 export function validateAlertArgs(name: string, a: {
     stage?: unknown; minSeverity?: unknown; emails?: unknown; telegram?: { chatId?: unknown; botToken?: unknown };
-    repeat?: unknown; quietMinutes?: unknown;
+    repeat?: unknown; quietMinutes?: unknown; siemDetections?: unknown; findingRules?: unknown;
 }): void {
     const problems: string[] = [];
     if (typeof a.stage !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(a.stage)) {
@@ -218,6 +229,9 @@ export function validateAlertArgs(name: string, a: {
     }
     if (a.quietMinutes !== undefined && (typeof a.quietMinutes !== "number" || !(a.quietMinutes >= 0) || !Number.isFinite(a.quietMinutes))) {
         problems.push(`quietMinutes must be a non-negative number, got ${JSON.stringify(a.quietMinutes)}`);
+    }
+    if (a.siemDetections === true && a.findingRules === false) {
+        problems.push("siemDetections needs findingRules: the SIEM detections topic is delivered by the fanout that runs the Telegram function (the security account's home region)");
     }
     if (problems.length) throw new Error(`AlertFanout ${name}: ${problems.join("; ")}`);
 }

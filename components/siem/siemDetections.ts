@@ -1,10 +1,12 @@
+import { bucketAlertNotification, NotificationTemplates, queryAlertNotification } from "./siemNotifications";
 import { indexPattern, TIME_FIELD } from "./siemTemplates";
 
 /**
  * Detections as plain data: the Security Analytics detectors (pre-packaged Sigma rules, chosen by title), the
  * Alerting monitors where no rule set exists (VPC flow) or for the anomaly detector's results, and the
- * notification channel they all send to — the security account's alert topic, so SIEM detections reach the
- * same subscribers as GuardDuty findings.
+ * notification channel they all send to — the security account's SIEM detections topic (AlertFanout), whose
+ * subscribers are the alert e-mail addresses and the telegram-alert function, so SIEM detections reach the
+ * same people and chat as GuardDuty findings, each once.
  */
 
 export const ALERT_CHANNEL_ID = "guardpost-alert-topic";
@@ -57,11 +59,12 @@ export function securityAnalyticsDetectors(): DetectorSpec[] {
     ];
 }
 
-function action(name: string, channelId: string, message: string): object {
+function action(name: string, channelId: string, t: NotificationTemplates, extra: object = {}): object {
     return {
         name, destination_id: channelId, throttle_enabled: false,
-        subject_template: { source: "guardpost SIEM: {{ctx.monitor.name}}", lang: "mustache" },
-        message_template: { source: message, lang: "mustache" },
+        subject_template: { source: t.subject, lang: "mustache" },
+        message_template: { source: t.message, lang: "mustache" },
+        ...extra,
     };
 }
 
@@ -70,7 +73,11 @@ function action(name: string, channelId: string, message: string): object {
  * `minutes`, a bucket-level monitor (https://docs.opensearch.org/latest/observing-your-data/alerting/monitors/),
  * since Security Analytics ships no VPC flow rules.
  */
-export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minutes = 10): { name: string; [k: string]: unknown } {
+export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minutes = 10, dashboardsUrl?: string): { name: string; [k: string]: unknown } {
+    const note = bucketAlertNotification({
+        keyLabel: "Source address", dashboardsUrl,
+        explanation: `VPC flow logs: this source address had more than ${threshold} rejected flows in ${minutes} minutes. Open the "guardpost: VPC flow" dashboard.`,
+    });
     return {
         name: "guardpost vpcflow reject burst",
         monitor_type: "bucket_level_monitor",
@@ -90,7 +97,7 @@ export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minute
             name: `more than ${threshold} rejects from one source`,
             severity: "2",
             condition: { buckets_path: { _count: "_count" }, parent_bucket_path: "by_source", script: { source: `params._count > ${threshold}`, lang: "painless" } },
-            actions: [action("alert topic", channelId, `VPC flow logs: a source address had more than ${threshold} rejected flows in ${minutes} minutes. Open the "guardpost: VPC flow" dashboard.`)],
+            actions: [action("alert topic", channelId, note, { action_execution_policy: note.executionPolicy })],
         } }],
     };
 }
@@ -100,7 +107,15 @@ export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minute
  * confidence above 0.7 in the last 20 minutes — the monitor Dashboards creates for a detector
  * (https://docs.opensearch.org/latest/observing-your-data/ad/index/#step-3-set-up-alerts).
  */
-export function anomalyMonitor(detectorId: string, channelId: string): { name: string; [k: string]: unknown } {
+export function anomalyMonitor(detectorId: string, channelId: string, dashboardsUrl?: string): { name: string; [k: string]: unknown } {
+    // Every 10 minutes over the last 20 (twice the detector's 10-minute interval, so a result written late is
+    // still read: https://docs.opensearch.org/latest/observing-your-data/alerting/per-query-bucket-monitors/):
+    // throttled for 15, so the run that sees a result a second time stays silent.
+    const note = queryAlertNotification({
+        dashboardsUrl, throttleMinutes: 15,
+        details: "{{#ctx.results.0.hits.hits}}{{#_source.entity}}Principal: {{value}}\n{{/_source.entity}}{{/ctx.results.0.hits.hits}}",
+        explanation: "CloudTrail: a principal (role or user) is far busier than its own history. Open Dashboards → Anomaly detection → guardpost-cloudtrail-callers.",
+    });
     return {
         name: "guardpost cloudtrail principal anomaly",
         monitor_type: "query_level_monitor",
@@ -117,7 +132,7 @@ export function anomalyMonitor(detectorId: string, channelId: string): { name: s
         triggers: [{ query_level_trigger: {
             name: "unusual activity of a principal", severity: "2",
             condition: { script: { source: "ctx.results[0].hits.total.value > 0", lang: "painless" } },
-            actions: [action("alert topic", channelId, "CloudTrail: a principal (role or user) is far busier than its own history. Open Dashboards → Anomaly detection → guardpost-cloudtrail-callers.")],
+            actions: [action("alert topic", channelId, note, { throttle_enabled: true, throttle: note.throttle })],
         } }],
     };
 }

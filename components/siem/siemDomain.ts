@@ -73,6 +73,12 @@ export interface SiemDomainArgs {
      * detections — Security Analytics detectors, Alerting monitors — send to it through an SNS notification channel.
      */
     alarmTopicArn?: pulumi.Input<string>;
+    /**
+     * Where the detections are published instead of `alarmTopicArn`: AlertFanout's SIEM detections topic
+     * (`siemTopicArn`), whose subscribers are the alert e-mail addresses and the Telegram function. Alarms stay on
+     * `alarmTopicArn` (e-mail). Used only with `alarmTopicArn`.
+     */
+    detectionTopicArn?: pulumi.Input<string>;
     /** Stage name shown in alarm descriptions and Cognito names. */
     stage?: string;
     /**
@@ -280,7 +286,8 @@ export class SiemDomain extends pulumi.ComponentResource {
 
         const detector = new AnomalyDetector(`${name}-detector-cloudtrail`, { ...conn, detector: cloudtrailDetector(), start: true }, { ...parent, dependsOn: [bootstrap] });
         if (args.alarmTopicArn) {
-            detectionResources(name, { conn, parent: this, account, region, topicArn: args.alarmTopicArn, period: layout.period,
+            detectionResources(name, { conn, parent: this, account, region, topicArn: args.detectionTopicArn ?? args.alarmTopicArn, period: layout.period,
+                dashboardsUrl: pulumi.interpolate`https://${domain.dashboardEndpoint}`,
                 anomalyDetectorId: detector.detectorId, after: [accessPolicy, ...templates, ism], bootstraps: { cloudtrail: bootstrap } });
         }
 

@@ -2,6 +2,7 @@ import type { SendMessageParams, TransportOptions } from "node-telegram-bot-api"
 import { awsJsonClient, commandClient, jsonCommand } from "../shared/awsJson";
 import { decide, dedupKey, DedupStore, dynamoDedupStore, nextRecord, parseQuietMinutes } from "./dedup";
 import { buildFindingMessage, cutUtf16, Finding, parseFindingEvent, TELEGRAM_TEXT_LIMIT, TelegramBuilders } from "./findingMessage";
+import { buildSiemMessage, parseSnsEvent, SiemNotification } from "./siemMessage";
 
 /**
  * Client settings for the real function. Worst case (every attempt hangs to its timeout, or waits the
@@ -84,7 +85,15 @@ export type AlertResult =
     | { status: "healthy" | "unhealthy"; problems: string[] }
     | { status: "skipped"; reason: string }
     | { status: "suppressed"; reason: string; findingId: string }
-    | { status: "sent"; findingId: string; messageId: number; reason?: string; truncated: boolean; fallback: boolean };
+    | { status: "sent"; findingId: string; messageId: number; reason?: string; truncated: boolean; fallback: boolean }
+    /** A SIEM detection (an OpenSearch notification delivered by SNS), by its SNS message id. */
+    | { status: "suppressed"; reason: string; notificationId: string }
+    | { status: "sent"; notificationId: string; messageId: number; truncated: boolean; fallback: boolean };
+
+/** Dedup-table key of one SNS message: every delivery of one publish carries the same MessageId. */
+export function snsDedupKey(n: { topicArn: string; messageId: string }): string {
+    return `sns/${n.topicArn}/${n.messageId}`;
+}
 
 /** Bot tokens look like `123456:ABC-def`; scrub anything token-shaped before it reaches a log line. */
 export function redact(s: string): string {
@@ -125,7 +134,92 @@ export function makeTelegramAlertHandler(deps: TelegramAlertDeps) {
         }
     }
 
+    /**
+     * Sends one rendered message. A 400 means Telegram refused this rendering (entities, button, length); the
+     * same text as plain text, with the link inline, still gets through. If that fails too, it throws.
+     */
+    async function deliver(api: TelegramSender, msg: { text: string; entities: any[]; replyMarkup?: any; buttonUrl?: string },
+        ids: Record<string, string>, signal?: AbortSignal): Promise<{ messageId: number; fallback: boolean }> {
+        try {
+            const sent = await send(api, {
+                chat_id: deps.chatId,
+                text: msg.text,
+                entities: msg.entities,
+                reply_markup: msg.replyMarkup,
+                link_preview_options: { is_disabled: true },
+            }, signal);
+            return { messageId: sent.message_id, fallback: false };
+        } catch (err: any) {
+            if (err?.errorCode !== 400) {
+                log("error", "telegram delivery failed", { ...ids, ...errorFields(err) });
+                throw err;
+            }
+            log("warn", "telegram rejected the formatted message; sending plain text", { ...ids, ...errorFields(err) });
+            try {
+                const sent = await send(api, {
+                    chat_id: deps.chatId,
+                    text: cutUtf16(msg.buttonUrl ? `${msg.buttonUrl}\n\n${msg.text}` : msg.text, TELEGRAM_TEXT_LIMIT),
+                    link_preview_options: { is_disabled: true },
+                }, signal);
+                return { messageId: sent.message_id, fallback: true };
+            } catch (err2) {
+                log("error", "telegram delivery failed", { ...ids, ...errorFields(err2) });
+                throw err2;
+            }
+        }
+    }
+
+    /** The invocation's deadline, less the margin for the error path; undefined outside Lambda. */
+    function deadline(context?: { getRemainingTimeInMillis?: () => number }): AbortSignal | undefined {
+        const remaining = context?.getRemainingTimeInMillis?.();
+        return remaining !== undefined ? AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS)) : undefined;
+    }
+
+    /**
+     * A SIEM detection: rendered from the SNS notification and sent once. SNS and Lambda's asynchronous
+     * invocation deliver at least once (https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html); with the
+     * dedup table, a second delivery of the same SNS message is suppressed. Same deadline, failure and
+     * fallback rules as findings.
+     */
+    async function siemAlert(n: SiemNotification, context?: { getRemainingTimeInMillis?: () => number }): Promise<AlertResult> {
+        const key = snsDedupKey(n);
+        const signal = deadline(context);
+        if (deps.dedup) {
+            try {
+                if (await deps.dedup.store.get(key, signal)) {
+                    log("info", "suppressed a second delivery of a SIEM notification", { notificationId: n.messageId });
+                    return { status: "suppressed", reason: "duplicate-delivery", notificationId: n.messageId };
+                }
+            } catch (err) {
+                log("warn", "dedup lookup failed; alerting anyway", { notificationId: n.messageId, ...errorFields(err) });
+            }
+        }
+        const api = await deps.getApi(signal);
+        const msg = buildSiemMessage(n, { stage: deps.stage }, deps.tg);
+        const { messageId, fallback } = await deliver(api, msg, { notificationId: n.messageId }, signal);
+        if (deps.dedup) {
+            try {
+                await deps.dedup.store.record({ key, severity: 0, count: 1, alertedAt: now() }, signal);
+            } catch (err) {
+                log("warn", "dedup record failed after delivery", { notificationId: n.messageId, ...errorFields(err) });
+            }
+        }
+        // The topic by name: `redact` takes "<account>:<long topic name>" for a bot token.
+        log("info", "SIEM alert sent", { notificationId: n.messageId, topic: n.topicArn.split(":").pop(), subject: n.subject, messageId, truncated: msg.truncated, fallback });
+        return { status: "sent", notificationId: n.messageId, messageId, truncated: msg.truncated, fallback };
+    }
+
     return async function telegramAlertHandler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<AlertResult> {
+        const sns = parseSnsEvent(event);
+        if (sns.kind !== "none") {
+            if (problems.length) throw new Error(`telegram-alert is misconfigured: ${problems.join("; ")}`);
+            if (sns.kind === "unexpected") throw new Error(`telegram-alert: ${sns.reason}`);
+            if (sns.kind === "skip") {
+                log("info", "skipped event", { reason: sns.reason });
+                return { status: "skipped", reason: sns.reason };
+            }
+            return siemAlert(sns.notification, context);
+        }
         const parsed = parseFindingEvent(event);
         if (parsed.kind === "healthCheck") {
             return { status: problems.length ? "unhealthy" : "healthy", problems: [...problems] };
@@ -139,8 +233,7 @@ export function makeTelegramAlertHandler(deps: TelegramAlertDeps) {
         const key = dedupKey(f);
         // One deadline for every call below (DynamoDB, SSM, Telegram, DynamoDB again): whatever hangs, the
         // handler returns or throws before Lambda kills it, so a sent alert is never re-sent by a timeout.
-        const remaining = context?.getRemainingTimeInMillis?.();
-        const signal = remaining !== undefined ? AbortSignal.timeout(Math.max(1, remaining - DEADLINE_MARGIN_MS)) : undefined;
+        const signal = deadline(context);
 
         let prev;
         let reason: string | undefined;
@@ -161,38 +254,7 @@ export function makeTelegramAlertHandler(deps: TelegramAlertDeps) {
 
         const api = await deps.getApi(signal);
         const msg = buildFindingMessage(f, { stage: deps.stage, reason }, deps.tg);
-        let messageId: number;
-        let fallback = false;
-        try {
-            const sent = await send(api, {
-                chat_id: deps.chatId,
-                text: msg.text,
-                entities: msg.entities,
-                reply_markup: msg.replyMarkup,
-                link_preview_options: { is_disabled: true },
-            }, signal);
-            messageId = sent.message_id;
-        } catch (err: any) {
-            if (err?.errorCode !== 400) {
-                log("error", "telegram delivery failed", { findingId: f.id, ...errorFields(err) });
-                throw err;
-            }
-            // A 400 means Telegram refused this rendering (entities, button, length); the same finding as
-            // plain text with the link inline still gets through. If that fails too, throw.
-            log("warn", "telegram rejected the formatted message; sending plain text", { findingId: f.id, ...errorFields(err) });
-            try {
-                const sent = await send(api, {
-                    chat_id: deps.chatId,
-                    text: cutUtf16(`${msg.buttonUrl}\n\n${msg.text}`, TELEGRAM_TEXT_LIMIT),
-                    link_preview_options: { is_disabled: true },
-                }, signal);
-                messageId = sent.message_id;
-                fallback = true;
-            } catch (err2) {
-                log("error", "telegram delivery failed", { findingId: f.id, ...errorFields(err2) });
-                throw err2;
-            }
-        }
+        const { messageId, fallback } = await deliver(api, msg, { findingId: f.id }, signal);
 
         if (deps.dedup) {
             try {

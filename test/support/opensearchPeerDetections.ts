@@ -2,6 +2,7 @@ import { randomBytes } from "crypto";
 import { osError, parseJson, PeerRequest, PeerState, Reply } from "./opensearchPeerIndices";
 import type { IndexState } from "./opensearchPeerIndices";
 import { matchesAny } from "./opensearchPeerMapping";
+import { renderMustache } from "./mustache";
 
 /**
  * The detection plugins of the peer — Notifications channels, Security Analytics detectors and Alerting
@@ -9,7 +10,17 @@ import { matchesAny } from "./opensearchPeerMapping";
  * (https://docs.opensearch.org/latest/observing-your-data/notifications/api/,
  * …/security-analytics/api-tools/{detector-api,mappings-api,rule-api}/, …/observing-your-data/alerting/api/)
  * and a scheduler a test runs by hand. A channel of type `sns` "publishes" by recording what Amazon SNS would
- * receive: topic, the role assumed for it, subject and message.
+ * receive: topic, the role assumed for it, subject and message — the rendered subject and message templates and
+ * nothing else (opensearch-project/notifications, core/…/client/DestinationSnsClient.kt: `withMessage`,
+ * `withSubject`, no message attributes). A subject SNS refuses is recorded as refused, not sent.
+ *
+ * Actions follow Alerting's execution rules (opensearch-project/alerting): document-level (Security Analytics)
+ * and bucket-level actions run per alert for NEW and DEDUPED alerts unless `action_execution_policy` says
+ * otherwise (common-utils ActionExecutionPolicy defaults), falling back to one run for all alerts past 50
+ * (`plugins.alerting.max_actionable_alert_count`, AlertingUtils `defaultToPerExecutionAction`); a bucket stays one
+ * alert while it keeps triggering (DEDUPED) and completes when it stops; a query-level action runs on every
+ * execution whose trigger is true unless throttled against the active alert's last notification
+ * (MonitorRunnerService `isActionActionable`).
  *
  * Security Analytics evaluates the pre-packaged rules below with the detection logic their Sigma definitions
  * give (opensearch-project/security-analytics, src/main/config/rules/…), reading rule fields through the log
@@ -59,34 +70,64 @@ const ECS: Record<string, Record<string, string>> = {
     dns: { query: "dns.question.name" },
 };
 
+export interface SnsPublish { channelId: string; topicArn: string; roleArn?: string; subject: string; message: string }
+
 export interface DetectionState {
     channels: Map<string, any>;
-    /** What Amazon SNS received from the domain's channels. */
-    sent: Array<{ channelId: string; topicArn: string; roleArn?: string; subject: string; message: string }>;
+    /** What Amazon SNS accepted from the domain's channels. */
+    sent: SnsPublish[];
+    /** Publishes Amazon SNS refused (the notification is lost), with SNS's reason. */
+    refused: Array<SnsPublish & { reason: string }>;
     /** Alias mappings per index pattern (`ecs field → index path`). */
     aliases: Map<string, Record<string, string>>;
     saDetectors: Map<string, { doc: any; seen: Set<string> }>;
     findings: Array<{ detectorId: string; ruleId: string; index: string; docId: string }>;
     monitors: Map<string, any>;
+    /** Active bucket-level alerts per monitor trigger, by bucket key. */
+    bucketAlerts: Map<string, Set<string>>;
+    /** The active query-level alert per monitor trigger, with when its action last ran. */
+    queryAlerts: Map<string, { lastNotified?: number }>;
 }
 
 export function newDetectionState(): DetectionState {
-    return { channels: new Map(), sent: [], aliases: new Map(), saDetectors: new Map(), findings: [], monitors: new Map() };
+    return { channels: new Map(), sent: [], refused: [], aliases: new Map(), saDetectors: new Map(), findings: [], monitors: new Map(), bucketAlerts: new Map(), queryAlerts: new Map() };
 }
+
+/** `plugins.alerting.max_actionable_alert_count` default (AlertingSettings.DEFAULT_MAX_ACTIONABLE_ALERT_COUNT). */
+const MAX_ACTIONABLE_ALERTS = 50;
 
 function valueAt(doc: any, path: string): unknown {
     return path.split(".").reduce((v: any, k) => v?.[k], doc);
 }
 
-function render(template: any, ctx: Record<string, string>): string {
-    return String(template?.source ?? "").replace(/\{\{\s*ctx\.([\w.]+)\s*\}\}/g, (_, k) => ctx[k] ?? "");
+/**
+ * SNS `Publish` refuses a subject with line breaks or control characters, or of 100 characters or more
+ * (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/sns/aws.sdk.kotlin.services.sns.model/-publish-request/subject.html);
+ * the Notifications plugin then reports the SNS error and nothing is delivered.
+ */
+function snsSubjectProblem(subject: string): string | undefined {
+    if (/[\u0000-\u001f\u007f]/.test(subject)) return "InvalidParameter: Subject has line breaks or control characters";
+    if (subject.length >= 100) return `InvalidParameter: Subject must be less than 100 characters long (${subject.length})`;
+    return undefined;
 }
 
-function publish(d: DetectionState, action: any, ctx: Record<string, string>): void {
+function publish(d: DetectionState, action: any, view: Record<string, unknown>): void {
     const channel = d.channels.get(action.destination_id);
     if (!channel || channel.config.is_enabled === false) return;
-    d.sent.push({ channelId: action.destination_id, topicArn: channel.config.sns?.topic_arn, roleArn: channel.config.sns?.role_arn,
-        subject: render(action.subject_template, ctx), message: render(action.message_template, ctx) });
+    // Alerting's placeholder title when the subject is empty (NotificationApiUtils `getTitle`).
+    const subject = renderMustache(String(action.subject_template?.source ?? ""), { ctx: view }) || "Alerting-Notification Action";
+    const message = renderMustache(String(action.message_template?.source ?? ""), { ctx: view });
+    const record = { channelId: action.destination_id, topicArn: channel.config.sns?.topic_arn, roleArn: channel.config.sns?.role_arn, subject, message };
+    const problem = snsSubjectProblem(subject);
+    if (problem) d.refused.push({ ...record, reason: problem });
+    else d.sent.push(record);
+}
+
+/** The action's execution scope, with Alerting's runtime default for its monitor type (AlertingUtils `getActionExecutionPolicy`). */
+function perAlertCategories(action: any): string[] | undefined {
+    const scope = action.action_execution_policy?.action_execution_scope;
+    if (!scope) return ["NEW", "DEDUPED"];
+    return scope.per_alert ? scope.per_alert.actionable_alerts ?? [] : undefined;
 }
 
 // ---- Notifications ----------------------------------------------------------------------------------
@@ -164,7 +205,13 @@ function saApi(state: PeerState, d: DetectionState, req: PeerRequest): Reply | u
     return undefined;
 }
 
-/** One run of every Security Analytics detector over documents it has not seen; returns the findings it made. */
+/**
+ * One run of every Security Analytics detector over documents it has not seen; returns the findings it made
+ * (one per document and rule). Each matched document is one alert of the detector's document-level monitor,
+ * carrying its rules (`associated_queries`: the rule title as `name`, `[level, category]` as `tags`) and the
+ * document (`sample_documents`); templates see `ctx.detector` as `ctx.monitor`, as Security Analytics rewrites
+ * them (security-analytics, model/DetectorTrigger.java `getActions`).
+ */
 export function runSecurityAnalytics(state: PeerState, d: DetectionState): number {
     let made = 0;
     for (const [did, det] of d.saDetectors) {
@@ -172,7 +219,7 @@ export function runSecurityAnalytics(state: PeerState, d: DetectionState): numbe
         const input = det.doc.inputs[0].detector_input;
         const type = det.doc.detector_type as string;
         const rules = (input.pre_packaged_rules ?? []).map((r: any) => PRE_PACKAGED_RULES.find(p => p.id === r.id)!).filter((r: PrePackagedRule) => r.match);
-        const fired: PrePackagedRule[] = [];
+        const matched: Array<{ index: string; docId: string; source: any; rules: PrePackagedRule[] }> = [];
         for (const ix of [...state.indices.values()].filter(i => matchesAny(input.indices, i.name))) {
             const aliases = [...d.aliases].filter(([pattern]) => matchesAny([pattern], ix.name)).reduce((a, [, m]) => ({ ...a, ...m }), {} as Record<string, string>);
             for (const [docId, doc] of ix.docs) {
@@ -186,16 +233,32 @@ export function runSecurityAnalytics(state: PeerState, d: DetectionState): numbe
                     const path = aliases[ECS[type]?.[field] ?? ""];
                     return path ? valueAt(doc.source, path) : undefined;
                 };
-                for (const rule of rules) if (rule.match!(get)) { d.findings.push({ detectorId: did, ruleId: rule.id, index: ix.name, docId }); fired.push(rule); made++; }
+                const fired = rules.filter((rule: PrePackagedRule) => rule.match!(get));
+                for (const rule of fired) { d.findings.push({ detectorId: did, ruleId: rule.id, index: ix.name, docId }); made++; }
+                if (fired.length) matched.push({ index: ix.name, docId, source: doc.source, rules: fired });
             }
         }
-        if (fired.length === 0) continue;
+        if (matched.length === 0) continue;
         for (const t of det.doc.triggers ?? []) {
-            const applies = fired.some(r => (!t.ids?.length && !t.sev_levels?.length && !t.tags?.length) || t.ids?.includes(r.id) || t.sev_levels?.includes(r.level));
-            if (applies) for (const a of t.actions ?? []) publish(d, a, { "detector.name": det.doc.name, "trigger.name": t.name, "trigger.severity": String(t.severity) });
+            const all = !t.ids?.length && !t.sev_levels?.length && !t.tags?.length;
+            const alerts = matched.filter(m => m.rules.some(r => all || t.ids?.includes(r.id) || t.sev_levels?.includes(r.level)))
+                .map(m => ({ associated_queries: m.rules.map(r => ({ id: r.id, name: r.title, tags: [r.level, r.category] })),
+                    sample_documents: [{ _index: m.index, _id: m.docId, _source: m.source }] }));
+            if (alerts.length === 0) continue;
+            const view = (a: object[]) => ({ monitor: { name: det.doc.name }, trigger: { name: t.name, severity: String(t.severity) }, alerts: a });
+            for (const a of t.actions ?? []) {
+                const rewritten = { ...a, subject_template: detectorToMonitor(a.subject_template), message_template: detectorToMonitor(a.message_template) };
+                const perAlert = perAlertCategories(a)?.includes("NEW") && alerts.length <= MAX_ACTIONABLE_ALERTS;
+                if (perAlert) for (const alert of alerts) publish(d, rewritten, view([alert]));
+                else publish(d, rewritten, view(alerts));
+            }
         }
     }
     return made;
+}
+
+function detectorToMonitor(template: any): any {
+    return template ? { ...template, source: String(template.source ?? "").split("{{ctx.detector").join("{{ctx.monitor") } : template;
 }
 
 // ---- Alerting ---------------------------------------------------------------------------------------
@@ -251,32 +314,64 @@ function clauseMatches(c: any, doc: any, periodEnd: number): boolean {
     return false;
 }
 
-/** One run of every enabled monitor at the peer's clock; returns how many triggered. */
+/** One run of every enabled monitor at the peer's clock; returns how many triggers evaluated true. */
 export function runMonitors(state: PeerState, d: DetectionState): number {
     let triggered = 0;
-    for (const m of d.monitors.values()) {
+    const now = state.now();
+    for (const [mid, m] of d.monitors) {
         if (m.enabled === false) continue;
         const search = m.inputs[0].search;
         const clauses = search.query.query?.bool?.filter ?? [];
         const docs = [...state.indices.values()].filter((ix: IndexState) => matchesAny(search.indices, ix.name))
-            .flatMap(ix => [...ix.docs.values()].map(s => s.source)).filter(doc => clauses.every((c: any) => clauseMatches(c, doc, state.now())));
+            .flatMap(ix => [...ix.docs.entries()].map(([id, s]) => ({ _index: ix.name, _id: id, _source: s.source })))
+            .filter(hit => clauses.every((c: any) => clauseMatches(c, hit._source, now)));
         for (const t of m.triggers) {
             const bucket = t.bucket_level_trigger;
             const query = t.query_level_trigger;
-            const threshold = Number(/>\s*(\d+)/.exec((bucket ?? query).condition.script.source)?.[1] ?? 0);
-            let fire = false;
+            const trig = bucket ?? query;
+            const key = `${mid}/${trig.name}`;
+            const threshold = Number(/>\s*(\d+)/.exec(trig.condition.script.source)?.[1] ?? 0);
+            const base = { monitor: { name: m.name }, trigger: { name: trig.name, severity: String(trig.severity) }, periodEnd: now };
             if (bucket) {
                 const agg = search.query.aggregations[bucket.condition.parent_bucket_path];
                 const field = Object.values<any>(agg.composite.sources[0])[0].terms.field;
-                const counts = new Map<unknown, number>();
-                for (const doc of docs) counts.set(valueAt(doc, field), (counts.get(valueAt(doc, field)) ?? 0) + 1);
-                fire = [...counts.values()].some(n => n > threshold);
+                const counts = new Map<string, number>();
+                for (const hit of docs) { const k = String(valueAt(hit._source, field)); counts.set(k, (counts.get(k) ?? 0) + 1); }
+                const over = [...counts].filter(([, n]) => n > threshold).map(([k]) => k);
+                const active = d.bucketAlerts.get(key) ?? new Set<string>();
+                const byCategory: Record<string, string[]> = {
+                    NEW: over.filter(k => !active.has(k)), DEDUPED: over.filter(k => active.has(k)), COMPLETED: [...active].filter(k => !over.includes(k)),
+                };
+                d.bucketAlerts.set(key, new Set(over));
+                if (over.length) triggered++;
+                const total = byCategory.NEW.length + byCategory.DEDUPED.length + byCategory.COMPLETED.length;
+                const alert = (k: string) => ({ bucket_keys: k, parent_bucket_path: bucket.condition.parent_bucket_path });
+                for (const a of bucket.actions ?? []) {
+                    const categories = perAlertCategories(a);
+                    if (categories && total <= MAX_ACTIONABLE_ALERTS) {
+                        for (const category of categories) for (const k of byCategory[category] ?? []) {
+                            publish(d, a, { ...base, newAlerts: category === "NEW" ? [alert(k)] : [], dedupedAlerts: category === "DEDUPED" ? [alert(k)] : [],
+                                completedAlerts: category === "COMPLETED" ? [alert(k)] : [] });
+                        }
+                    } else if (total > 0) {
+                        publish(d, a, { ...base, newAlerts: byCategory.NEW.map(alert), dedupedAlerts: byCategory.DEDUPED.map(alert), completedAlerts: byCategory.COMPLETED.map(alert) });
+                    }
+                }
             } else {
-                fire = docs.length > threshold;
+                const size = Number(search.query.size ?? 10);
+                const results = [{ hits: { total: { value: docs.length, relation: "eq" }, hits: docs.slice(0, size) } }];
+                if (!(docs.length > threshold)) { d.queryAlerts.delete(key); continue; }
+                triggered++;
+                const alert = d.queryAlerts.get(key) ?? {};
+                d.queryAlerts.set(key, alert);
+                for (const a of query.actions ?? []) {
+                    const throttleMs = a.throttle_enabled && a.throttle ? Number(a.throttle.value) * ({ MINUTES: 60_000, HOURS: 3_600_000, DAYS: 86_400_000 } as Record<string, number>)[a.throttle.unit ?? "MINUTES"] : 0;
+                    // Throttled while the last notification is not before now − throttle.
+                    if (throttleMs && alert.lastNotified !== undefined && !(alert.lastNotified < now - throttleMs)) continue;
+                    publish(d, a, { ...base, results });
+                    alert.lastNotified = now;
+                }
             }
-            if (!fire) continue;
-            triggered++;
-            for (const a of (bucket ?? query).actions ?? []) publish(d, a, { "monitor.name": m.name, "trigger.name": (bucket ?? query).name, "trigger.severity": String((bucket ?? query).severity) });
         }
     }
     return triggered;

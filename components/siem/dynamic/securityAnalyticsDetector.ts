@@ -17,6 +17,8 @@ export interface SecurityAnalyticsDetectorArgs extends ConnectionArgs {
     aliasMappings?: pulumi.Input<Record<string, string>>;
     /** Where every finding goes: the notification channel's id. */
     channelId: pulumi.Input<string>;
+    /** Mustache subject and message of the finding notification (default: a plain sentence naming the detector). */
+    notification?: pulumi.Input<{ subject: pulumi.Input<string>; message: pulumi.Input<string> }>;
     /** Minutes between runs. Default 5. */
     intervalMinutes?: pulumi.Input<number>;
 }
@@ -51,8 +53,9 @@ export function detectorBody(props: any, rules: string[]): object {
             id: `${props.name}-all`, name: "every finding", severity: "1", types: [], ids: [], sev_levels: [], tags: [],
             actions: [{
                 id: `${props.name}-sns`, name: "alert topic", destination_id: props.channelId, throttle_enabled: false,
-                subject_template: { source: "guardpost SIEM: {{ctx.detector.name}} — {{ctx.trigger.name}}", lang: "mustache" },
-                message_template: { source: "Security Analytics detector {{ctx.detector.name}} found a match (severity {{ctx.trigger.severity}}). Open Dashboards → Security Analytics → Findings.", lang: "mustache" },
+                // ASCII and one line: SNS refuses other subjects (components/siem/siemNotifications.ts).
+                subject_template: { source: props.notification?.subject ?? "guardpost SIEM: {{ctx.detector.name}} - {{ctx.trigger.name}}", lang: "mustache" },
+                message_template: { source: props.notification?.message ?? "Security Analytics detector {{ctx.detector.name}} found a match (severity {{ctx.trigger.severity}}). Open Dashboards → Security Analytics → Findings.", lang: "mustache" },
             }],
         }],
     };
