@@ -247,5 +247,9 @@ describe("telegram-alert timing budget", () => {
 
     it("redacts anything token-shaped from log text", () => {
         expect(redact("failed for 123456789:AAF-peer_token_for_tests_only-0123456 now")).to.equal("failed for <redacted-token> now");
+        expect(redact("POST https://api.telegram.org/bot123456789:AAF-peer_token_for_tests_only-0123456/sendMessage")).to.equal("POST https://api.telegram.org/bot<redacted-token>/sendMessage");
+        // An ARN's account id and name are token-shaped too, and must stay readable in the logs.
+        const arn = "arn:aws:sns:ap-northeast-2:100000000002:guardpost-prod-siem-detections-topic";
+        expect(redact(`published to ${arn}`)).to.equal(`published to ${arn}`);
     });
 });

@@ -95,9 +95,13 @@ export function snsDedupKey(n: { topicArn: string; messageId: string }): string 
     return `sns/${n.topicArn}/${n.messageId}`;
 }
 
-/** Bot tokens look like `123456:ABC-def`; scrub anything token-shaped before it reaches a log line. */
+/**
+ * Bot tokens look like `123456:ABC-def…`; scrub anything token-shaped before it reaches a log line — but not
+ * the `:<account id>:<name>` of an ARN (a topic or function name is just as token-shaped), so the digits must
+ * not follow a colon or another digit. A token in an API URL (`…/bot123456:ABC…`) is still caught.
+ */
 export function redact(s: string): string {
-    return s.replace(/\d{3,}:[A-Za-z0-9_-]{20,}/g, "<redacted-token>");
+    return s.replace(/(?<![:\d])\d{3,}:[A-Za-z0-9_-]{20,}/g, "<redacted-token>");
 }
 
 export const jsonLog: LogFn = (level, msg, fields) => {
