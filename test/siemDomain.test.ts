@@ -4,7 +4,7 @@ import { MockedResource, runMocked } from "../plan/engine";
 import { testProvider } from "./support/providers";
 import { SiemDomain, SiemDomainArgs } from "../components/siem/siemDomain";
 import { cloudtrailDetector, cloudtrailVisualizations } from "../components/siem/siemDashboards";
-import { domainAccessPolicy } from "../components/siem/siemPolicies";
+import { domainAccessPolicy, fgacBackendRoles } from "../components/siem/siemPolicies";
 import { indexTemplate, LOG_KINDS } from "../components/siem/siemTemplates";
 
 const ACCOUNT = "222222222222";
@@ -133,9 +133,16 @@ describe("SiemDomain", () => {
         const alarms = (d: typeof dev) => d.all("aws:cloudwatch/metricAlarm:MetricAlarm").map(a => a.inputs);
         const byMetric = (d: typeof dev) => new Map(alarms(d).map(a => [a.metricName, a]));
         const prodAlarms = byMetric(prod);
-        expect([...prodAlarms.keys()].sort()).to.deep.equal(["AutomatedSnapshotFailure", "ClusterIndexWritesBlocked", "ClusterStatus.red", "ClusterStatus.yellow",
-            "FreeStorageSpace", "JVMMemoryPressure", "KMSKeyError", "KMSKeyInaccessible"]);
+        expect([...prodAlarms.keys()].sort()).to.deep.equal(["AutomatedSnapshotFailure", "CPUUtilization", "ClusterIndexWritesBlocked", "ClusterStatus.red", "ClusterStatus.yellow",
+            "FreeStorageSpace", "JVMMemoryPressure", "KMSKeyError", "KMSKeyInaccessible",
+            // prod has dedicated masters: their own recommended alarms.
+            "MasterCPUUtilization", "MasterJVMMemoryPressure", "MasterReachableFromNode", "Nodes"]);
         expect([...byMetric(dev).keys()]).to.not.include("ClusterStatus.yellow");
+        expect([...byMetric(dev).keys()]).to.not.include("MasterCPUUtilization");
+        // 3 data nodes and 3 dedicated masters: fewer than 6 nodes for a day is a failed node.
+        expect(prodAlarms.get("Nodes")).to.include({ statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: 6, period: 86400 });
+        expect(prodAlarms.get("MasterReachableFromNode")).to.include({ comparisonOperator: "LessThanThreshold", threshold: 1 });
+        expect(prodAlarms.get("CPUUtilization")).to.include({ threshold: 80, period: 900, evaluationPeriods: 3 });
         for (const a of [...alarms(dev), ...alarms(prod)]) {
             expect(a.namespace).to.equal("AWS/ES");
             expect(a.dimensions).to.deep.equal({ DomainName: "guardpost-siem", ClientId: ACCOUNT });
@@ -300,5 +307,13 @@ describe("SiemDomain", () => {
         const vega = JSON.parse(JSON.parse(saved.find(r => r.inputs.objectId === "guardpost-cloudtrail-hour-of-day")!.inputs.attributes.visState).params.spec);
         expect(vega.data.url.index).to.equal("cloudtrail-*");
         expect(vega.data.url.body.aggs.hours.terms.size).to.equal(24);
+    });
+});
+
+describe("FGAC backend roles", () => {
+    it("maps a role with a path both as IAM names it and without the path; a role without a path once", () => {
+        expect(fgacBackendRoles(["arn:aws:iam::111111111111:role/guardpost/writer-a", "arn:aws:iam::111111111111:role/plain", "arn:aws:iam::111111111111:role/guardpost/writer-a"]))
+            .to.deep.equal(["arn:aws:iam::111111111111:role/guardpost/writer-a", "arn:aws:iam::111111111111:role/plain", "arn:aws:iam::111111111111:role/writer-a"]);
+        expect(fgacBackendRoles(["arn:aws-cn:iam::111111111111:role/a/b/c"])).to.deep.equal(["arn:aws-cn:iam::111111111111:role/a/b/c", "arn:aws-cn:iam::111111111111:role/c"]);
     });
 });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { fgacBackendRoles } from "../components/siem/siemPolicies";
 import * as fs from "fs";
 import * as path from "path";
 import { createClient, send } from "../components/siem/dynamic/opensearchClient";
@@ -84,12 +85,15 @@ describe("signing in to the SIEM: Cognito or SAML, analysts and admins", functio
         const mappings = cognito.filter(r => r.type.endsWith(":RoleMapping")).map(r => [r.inputs.role, r.inputs.mode, r.inputs.backendRoles]);
         const analystArn = people.Principal.AWS.find((a: string) => a.includes("analyst"));
         const adminArn = people.Principal.AWS.find((a: string) => a.includes("admin"));
+        // Each role ARN is mapped as IAM names it and without its /guardpost/ path (fgacBackendRoles).
+        const forms = (...arns: string[]) => fgacBackendRoles(arns);
+        expect(forms(analystArn)).to.have.length(2);
         expect(mappings).to.deep.include.members([
-            ["guardpost_analyst", "own", [analystArn]],
-            ["opensearch_dashboards_user", "merge", [analystArn]],
-            ["security_analytics_read_access", "merge", [analystArn]],
-            ["all_access", "merge", [DEPLOYER, adminArn]],
-            ["security_manager", "merge", [DEPLOYER, adminArn]],
+            ["guardpost_analyst", "own", forms(analystArn)],
+            ["opensearch_dashboards_user", "merge", forms(analystArn)],
+            ["security_analytics_read_access", "merge", forms(analystArn)],
+            ["all_access", "merge", forms(DEPLOYER, adminArn)],
+            ["security_manager", "merge", forms(DEPLOYER, adminArn)],
         ]);
         const role = cognito.find(r => r.type.endsWith(":Role") && r.inputs.name === "guardpost_analyst")!.inputs;
         expect(role.indexPermissions[0].index_patterns).to.deep.equal(LOG_KINDS.map(k => `${k}-*`));

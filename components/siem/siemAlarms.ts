@@ -14,7 +14,7 @@ export interface DomainAlarmSpec {
     id: string;
     metricName: string;
     statistic: "Maximum" | "Minimum";
-    comparisonOperator: "GreaterThanOrEqualToThreshold" | "LessThanOrEqualToThreshold";
+    comparisonOperator: "GreaterThanOrEqualToThreshold" | "LessThanOrEqualToThreshold" | "LessThanThreshold";
     threshold: number;
     period: number;
     evaluationPeriods: number;
@@ -23,7 +23,8 @@ export interface DomainAlarmSpec {
     description: string;
 }
 
-export function domainAlarmSpecs(p: { domainName: string; dataNodes: number; volumeSizeGiB: number }): DomainAlarmSpec[] {
+export function domainAlarmSpecs(p: { domainName: string; dataNodes: number; volumeSizeGiB: number; dedicatedMasters?: number }): DomainAlarmSpec[] {
+    const masters = p.dedicatedMasters ?? 0;
     const freeMiB = Math.floor(p.volumeSizeGiB * 1024 * 0.2);
     const specs: DomainAlarmSpec[] = [
         { id: "red", metricName: "ClusterStatus.red", statistic: "Maximum", comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, period: 60, evaluationPeriods: 1, treatMissingData: "missing",
@@ -43,14 +44,28 @@ export function domainAlarmSpecs(p: { domainName: string; dataNodes: number; vol
             description: "the domain's KMS key is disabled" },
         { id: "kms-inaccessible", metricName: "KMSKeyInaccessible", statistic: "Maximum", comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 1, period: 60, evaluationPeriods: 1, treatMissingData: "notBreaching",
             description: "the domain's KMS key is deleted or its grants revoked: the data becomes unreadable" },
+        { id: "cpu", metricName: "CPUUtilization", statistic: "Maximum", comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 80, period: 900, evaluationPeriods: 3, treatMissingData: "missing",
+            description: "data node CPU at 80 % or more for 45 minutes: indexing falls behind and shippers start retrying" },
+        { id: "nodes", metricName: "Nodes", statistic: "Minimum", comparisonOperator: "LessThanThreshold", threshold: p.dataNodes + masters, period: 86400, evaluationPeriods: 1, treatMissingData: "missing",
+            description: `fewer than the ${p.dataNodes + masters} nodes of the domain for a day: a node has failed and was not replaced` },
     ];
+    if (masters > 0) {
+        specs.push(
+            { id: "master-cpu", metricName: "MasterCPUUtilization", statistic: "Maximum", comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 50, period: 900, evaluationPeriods: 3, treatMissingData: "missing",
+                description: "dedicated master CPU at 50 % or more for 45 minutes: cluster state updates slow down; use a larger master type" },
+            { id: "master-jvm", metricName: "MasterJVMMemoryPressure", statistic: "Maximum", comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 95, period: 60, evaluationPeriods: 3, treatMissingData: "missing",
+                description: "dedicated master heap at 95 % for 3 minutes: the cluster may lose its master" },
+            { id: "master-reachable", metricName: "MasterReachableFromNode", statistic: "Maximum", comparisonOperator: "LessThanThreshold", threshold: 1, period: 86400, evaluationPeriods: 1, treatMissingData: "missing",
+                description: "the master node was unreachable: the cluster cannot change state, create indices or elect a master" },
+        );
+    }
     // One data node cannot hold replicas: with replicas 0 it is green, and a yellow alarm there would only be noise.
     return p.dataNodes > 1 ? specs : specs.filter(s => s.id !== "yellow");
 }
 
 export function domainAlarms(name: string, p: { domainName: pulumi.Input<string>; accountId: string; region: string; dataNodes: number; volumeSizeGiB: number;
-    topicArn: pulumi.Input<string>; stage: string }, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm[] {
-    return domainAlarmSpecs({ domainName: "", dataNodes: p.dataNodes, volumeSizeGiB: p.volumeSizeGiB }).map(s => new aws.cloudwatch.MetricAlarm(`${name}-alarm-${s.id}`, {
+    dedicatedMasters?: number; topicArn: pulumi.Input<string>; stage: string }, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm[] {
+    return domainAlarmSpecs({ domainName: "", dataNodes: p.dataNodes, volumeSizeGiB: p.volumeSizeGiB, dedicatedMasters: p.dedicatedMasters }).map(s => new aws.cloudwatch.MetricAlarm(`${name}-alarm-${s.id}`, {
         region: p.region,
         alarmDescription: pulumi.interpolate`guardpost ${p.stage} SIEM ${p.domainName}: ${s.description}. Runbook: README "SIEM alarms", ${s.id}.`,
         namespace: "AWS/ES",

@@ -11,7 +11,7 @@ import { OpenSearchRole } from "./dynamic/role";
 import { OpenSearchRoleMapping } from "./dynamic/roleMapping";
 import { cloudtrailDetector, cloudtrailVisualizations, indexPatterns, SavedObject } from "./siemDashboards";
 import { kindDashboard, kindVisualizations } from "./siemDashboardsByKind";
-import {
+import { fgacBackendRoles,
     clusterSettings, DEFAULT_RETENTION_DAYS, domainAccessPolicy, engineMinor, LOG_TYPES,
     requireRoleArn, siemKeyPolicy, SiemSizing, TLS_POLICY, validateCidrs, validateDomainName, validateRetention, validateSizing,
 } from "./siemPolicies";
@@ -240,17 +240,17 @@ export class SiemDomain extends pulumi.ComponentResource {
         for (const builtIn of ADMIN_BUILT_IN_ROLES) {
             new OpenSearchRoleMapping(`${name}-admin-${builtIn.replace(/_/g, "-")}`, {
                 ...conn, role: builtIn, mode: "merge",
-                backendRoles: people ? pulumi.all([adminRoleArn, people.adminBackendRole]) : [adminRoleArn],
+                backendRoles: people ? pulumi.all([adminRoleArn, people.adminBackendRole]).apply(fgacBackendRoles) : fgacBackendRoles([adminRoleArn]),
             }, afterPolicy);
         }
         if (people) {
             // Analysts: read the logs; see dashboards, alerts, anomalies and findings; change nothing.
             const analyst = new OpenSearchRole(`${name}-analyst-role`, { ...conn, name: ANALYST_ROLE, ...analystRole(),
                 description: "guardpost analysts: read and search the security-log indices" }, afterPolicy);
-            new OpenSearchRoleMapping(`${name}-analyst-mapping`, { ...conn, role: ANALYST_ROLE, mode: "own", backendRoles: [people.analystBackendRole],
+            new OpenSearchRoleMapping(`${name}-analyst-mapping`, { ...conn, role: ANALYST_ROLE, mode: "own", backendRoles: pulumi.output(people.analystBackendRole).apply(a => fgacBackendRoles([a])),
                 description: "guardpost analyst group" }, { ...parent, dependsOn: [analyst] });
             for (const builtIn of ANALYST_BUILT_IN_ROLES) {
-                new OpenSearchRoleMapping(`${name}-analyst-${builtIn.replace(/_/g, "-")}`, { ...conn, role: builtIn, mode: "merge", backendRoles: [people.analystBackendRole] }, afterPolicy);
+                new OpenSearchRoleMapping(`${name}-analyst-${builtIn.replace(/_/g, "-")}`, { ...conn, role: builtIn, mode: "merge", backendRoles: pulumi.output(people.analystBackendRole).apply(a => fgacBackendRoles([a])) }, afterPolicy);
             }
         }
 
@@ -267,7 +267,7 @@ export class SiemDomain extends pulumi.ComponentResource {
             description: "guardpost log writers: bulk-write and create the daily log indices, nothing else" }, afterPolicy);
         const writerMapping = new OpenSearchRoleMapping(`${name}-writer-mapping`, {
             ...conn, role: WRITER_ROLE, mode: "own",
-            backendRoles: writerRoleArns.apply(arns => [...new Set(arns.map((a, i) => requireRoleArn(`writerRoleArns[${i}]`, a)))].sort()),
+            backendRoles: writerRoleArns.apply(arns => fgacBackendRoles(arns.map((a, i) => requireRoleArn(`writerRoleArns[${i}]`, a)))),
             description: "guardpost log writer roles of every account",
         }, { ...parent, dependsOn: [role, ...templates, ism] });
         const bootstrap = new IndexBootstrap(`${name}-bootstrap-cloudtrail`, {
@@ -293,6 +293,7 @@ export class SiemDomain extends pulumi.ComponentResource {
 
         if (args.alarmTopicArn) {
             domainAlarms(name, { domainName: domain.domainName, accountId: account, region, dataNodes: args.sizing.instanceCount,
+                dedicatedMasters: args.sizing.dedicatedMasterType ? args.sizing.dedicatedMasterCount ?? 3 : 0,
                 volumeSizeGiB: args.sizing.volumeSizeGiB, topicArn: args.alarmTopicArn, stage: args.stage ?? "" }, parent);
         }
 

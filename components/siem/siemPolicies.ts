@@ -186,3 +186,19 @@ export function siemKeyPolicy(p: { partition: string; account: string; region: s
         ],
     };
 }
+
+/**
+ * The backend roles a role ARN is mapped as in fine-grained access control: the ARN as IAM names it and, for a
+ * role with a path (guardpost's are under /guardpost/), the same ARN without the path. A request signed with a
+ * role session identifies the role by its assumed-role ARN, which carries the role's name but not its path
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns), and AWS does not
+ * document which form FGAC compares; role names are unique in an account whatever the path, so both forms name
+ * the same role and mapping both cannot admit anyone else.
+ */
+export function fgacBackendRoles(roleArns: readonly string[]): string[] {
+    const forms = roleArns.flatMap(arn => {
+        const m = /^(arn:aws[a-z-]*:iam::\d{12}:role\/)(.+\/)?([^/]+)$/.exec(arn);
+        return m && m[2] ? [arn, `${m[1]}${m[3]}`] : [arn];
+    });
+    return [...new Set(forms)].sort();
+}
