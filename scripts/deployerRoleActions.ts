@@ -36,7 +36,8 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     "aws:iam/role:Role": {
         actions: [],
         iam: ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
-            "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+            "iam:PutRolePermissionsBoundary", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+            "iam:ListInstanceProfilesForRole"],
     },
     "aws:iam/rolePolicy:RolePolicy": { actions: [], iam: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"] },
     // AWS_ConfigRole for a standalone recorder role, AWSConfigRoleForOrganizations for the organization aggregator's role.
@@ -262,6 +263,19 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     },
     "aws:opensearch/domainPolicy:DomainPolicy": { actions: ["es:UpdateDomainConfig", "es:DescribeDomain", "es:DescribeDomainConfig"] },
 };
+
+/**
+ * The role changes that could widen what a role may do: allowed only when the role carries guardpost's boundary
+ * (condition key `iam:PermissionsBoundary`, which IAM's service authorization reference lists for each of these
+ * actions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html),
+ * as in AWS's "delegating responsibility to others using permissions boundaries" example
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html). Reading, tagging, describing
+ * and deleting roles stay unconditioned.
+ */
+export const BOUNDARY_CONDITIONED_IAM_ACTIONS = [
+    "iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy",
+];
 
 /** OpenSearch dynamic providers: REST calls signed as the security account's deployer role (the domain's master role). */
 export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic/opensearch:";

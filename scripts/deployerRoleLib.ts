@@ -9,7 +9,10 @@ import { partitionOf } from "../model/partition";
 import { GUARDPOST_ROLE_PATH } from "../model/iamPath";
 import { sessionNameCondition } from "../model/sessionName";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "../components/shared/iamPolicy";
-import { DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS, VENDED_LOG_SERVICE_LINKED_ROLE } from "./deployerRoleActions";
+import {
+    BOUNDARY_CONDITIONED_IAM_ACTIONS, DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS, VENDED_LOG_SERVICE_LINKED_ROLE,
+} from "./deployerRoleActions";
+import { BOUNDARY_POLICY_NAME, BOUNDARY_POLICY_PATH, guardpostBoundaryArn, guardpostBoundaryPolicy } from "./deployerBoundary";
 
 export interface DeployerScope {
     partition: string;
@@ -57,16 +60,23 @@ export function deployerTrustPolicy(trustedPrincipals: string[]): PolicyDocument
 const uniqueSorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 /**
- * The permissions policy. IAM is confined to roles under /guardpost/ (create, tag, inline policies), managed
+ * The permissions policy. IAM is confined to roles under /guardpost/ (create, tag, inline policies), and every
+ * change that could widen a role — creating it, writing or attaching a policy, changing its trust or boundary —
+ * only while the role carries guardpost's permissions boundary (`iam:PermissionsBoundary`), so whatever the
+ * deployer writes, the role cannot exceed the boundary (no IAM, no Organizations changes, no AssumeRole). Managed
  * policies can be attached only by exact ARN, PassRole only to the services that take those roles, and the
- * deployer can change neither itself nor assume what it creates (an explicit Deny beats any trust policy,
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ * deployer can change neither itself, nor the boundary policy, nor remove a boundary, nor assume what it creates
+ * (an explicit Deny beats any Allow: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ * Service-linked roles have no boundary (AWS defines their permissions and they cannot take one); the deployer
+ * creates them by service name only.
  */
 export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     const unmapped = unmappedTypes(s.types);
     if (unmapped.length > 0) throw new Error(`deployer role: no IAM actions are mapped for ${unmapped.join(", ")}; add them to scripts/deployerRoleActions.ts`);
     const entries = s.types.filter((t) => t in RESOURCE_ACTIONS).map((t) => RESOURCE_ACTIONS[t]);
     const roles = guardpostRolesArn(s.partition, s.accountId);
+    const boundary = guardpostBoundaryArn(s.partition, s.accountId);
+    const withBoundary = { StringEquals: { "iam:PermissionsBoundary": boundary } };
     const services = uniqueSorted(entries.flatMap((e) => [...e.actions, ...(e.vendedLogs ? VENDED_LOG_ACTIONS : [])]));
     const iam = uniqueSorted(entries.flatMap((e) => e.iam ?? []));
     const attach = uniqueSorted(entries.flatMap((e) => e.attachPolicies ?? []));
@@ -78,10 +88,13 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
         // The bot token is a SecureString under the alerting CMK: SSM encrypts and reads it back for the caller.
         statements.push({ Sid: "SecureParametersThroughSsm", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: { StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" } } });
     }
-    if (iam.length) statements.push({ Sid: "GuardpostRolesOnly", Effect: "Allow", Action: iam, Resource: roles });
+    const bounded = iam.filter((a) => BOUNDARY_CONDITIONED_IAM_ACTIONS.includes(a));
+    const unbounded = iam.filter((a) => !BOUNDARY_CONDITIONED_IAM_ACTIONS.includes(a));
+    if (unbounded.length) statements.push({ Sid: "GuardpostRolesOnly", Effect: "Allow", Action: unbounded, Resource: roles });
+    if (bounded.length) statements.push({ Sid: "GuardpostRolesWithTheBoundaryOnly", Effect: "Allow", Action: bounded, Resource: roles, Condition: withBoundary });
     if (attach.length) {
         statements.push({ Sid: "AttachNamedManagedPoliciesOnly", Effect: "Allow", Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], Resource: roles,
-            Condition: { ArnEquals: { "iam:PolicyARN": attach.map((p) => `arn:${s.partition}:iam::aws:policy/${p}`) } } });
+            Condition: { ArnEquals: { "iam:PolicyARN": attach.map((p) => `arn:${s.partition}:iam::aws:policy/${p}`) }, ...withBoundary } });
     }
     if (passTo.length) {
         statements.push({ Sid: "PassGuardpostRolesToTheirServices", Effect: "Allow", Action: "iam:PassRole", Resource: roles, Condition: { StringEquals: { "iam:PassedToService": passTo } } });
@@ -100,6 +113,12 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     statements.push(
         { Sid: "NeverChangeTheDeployerItself", Effect: "Deny", Action: "iam:*", Resource: s.deployerRoleArn },
         { Sid: "NeverAssumeGuardpostRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: roles },
+        { Sid: "NeverRemoveABoundary", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
+        {
+            Sid: "NeverChangeTheBoundaryPolicy", Effect: "Deny",
+            Action: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"],
+            Resource: boundary,
+        },
     );
     return policyDocument(statements);
 }
@@ -109,6 +128,8 @@ export interface DeployerRole {
     types: string[];
     trustPolicy: PolicyDocument;
     permissionsPolicy: PolicyDocument;
+    /** The permissions boundary policy to create in the account before the first `pulumi up` (`/guardpost/guardpost-boundary`). */
+    boundaryPolicy: PolicyDocument;
 }
 
 /** The default identity allowed to assume every deployer role: the CI role of the security account. */
@@ -127,6 +148,7 @@ export function deployerRoleFromPlan(report: PlanReport, accountName: string, tr
         types,
         trustPolicy: deployerTrustPolicy(trusted?.length ? trusted : [defaultTrustedPrincipal(cfg.securityAccount)]),
         permissionsPolicy: deployerPermissionsPolicy({ partition, accountId: account.id, kind: account.kind, deployerRoleArn: account.roleArn, types, homeRegion: cfg.homeRegion }),
+        boundaryPolicy: guardpostBoundaryPolicy(partition, account.id),
     };
 }
 
@@ -186,6 +208,16 @@ export function stackSetTemplate(p: { kind: AccountKind; types: string[]; roleNa
     const permissions = deployerPermissionsPolicy({ partition: placeholderPartition, accountId: placeholderAccount, kind: p.kind, deployerRoleArn, types: p.types, homeRegion: p.homeRegion });
     const policies = splitPolicy(permissions);
     const resources: Record<string, unknown> = {
+        // Every role guardpost creates carries this boundary; the deployer may create roles only with it.
+        GuardpostBoundary: {
+            Type: "AWS::IAM::ManagedPolicy",
+            Properties: {
+                ManagedPolicyName: BOUNDARY_POLICY_NAME,
+                Path: BOUNDARY_POLICY_PATH,
+                Description: "guardpost: the permissions boundary of every role guardpost creates (no IAM, no Organizations changes, no AssumeRole)",
+                PolicyDocument: sub(guardpostBoundaryPolicy(placeholderPartition, placeholderAccount)),
+            },
+        },
         DeployerRole: {
             Type: "AWS::IAM::Role",
             Properties: {
@@ -207,7 +239,7 @@ export function stackSetTemplate(p: { kind: AccountKind; types: string[]; roleNa
         AWSTemplateFormatVersion: "2010-09-09",
         Description: `guardpost deployer role for ${p.kind} accounts (generated by npm run deployer-role; do not edit)`,
         Resources: resources,
-        Outputs: { DeployerRoleArn: { Value: { "Fn::GetAtt": ["DeployerRole", "Arn"] } } },
+        Outputs: { DeployerRoleArn: { Value: { "Fn::GetAtt": ["DeployerRole", "Arn"] } }, BoundaryPolicyArn: { Value: { Ref: "GuardpostBoundary" } } },
     };
 }
 

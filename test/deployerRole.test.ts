@@ -5,6 +5,7 @@ import * as path from "path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { runPlan, type PlanReport } from "../plan/plan";
 import { DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS } from "../scripts/deployerRoleActions";
+import { guardpostBoundaryArn } from "../scripts/deployerBoundary";
 import { deployerRoleFromPlan, MANAGED_POLICY_MAX_CHARS, policyChars, splitPolicy, stackSetTemplates, typesInAccount, unmappedTypes } from "../scripts/deployerRoleLib";
 import { main } from "../scripts/deployerRole";
 import { trustAllows } from "./support/stsPeer";
@@ -56,6 +57,8 @@ describe("the deployer role", function () {
                 const policy = role.permissionsPolicy;
                 const p = account.roleArn;
                 const guardpostRole = `arn:aws:iam::${account.id}:role/guardpost/prod-payments-shipper-role-abc1234`;
+                // Roles are created and changed only with guardpost's boundary on them (test/permissionsBoundary.test.ts).
+                const bounded = { "iam:PermissionsBoundary": guardpostBoundaryArn("aws", account.id) };
                 for (const type of role.types) {
                     if (type.startsWith(DYNAMIC_TYPE_PREFIX)) {
                         for (const action of OPENSEARCH_REST_ACTIONS) {
@@ -68,13 +71,13 @@ describe("the deployer role", function () {
                         expect(await decide(policy, p, account.id, action, "*"), `${account.name} ${type} ${action}`).to.equal("Allowed");
                     }
                     for (const action of entry.iam ?? []) {
-                        expect(await decide(policy, p, account.id, action, guardpostRole), `${account.name} ${type} ${action}`).to.equal("Allowed");
+                        expect(await decide(policy, p, account.id, action, guardpostRole, bounded), `${account.name} ${type} ${action}`).to.equal("Allowed");
                     }
                     if (entry.passRoleTo) {
                         expect(await decide(policy, p, account.id, "iam:PassRole", guardpostRole, { "iam:PassedToService": entry.passRoleTo }), `${type} PassRole`).to.equal("Allowed");
                     }
                     for (const managed of entry.attachPolicies ?? []) {
-                        expect(await decide(policy, p, account.id, "iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": `arn:aws:iam::aws:policy/${managed}` })).to.equal("Allowed");
+                        expect(await decide(policy, p, account.id, "iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": `arn:aws:iam::aws:policy/${managed}`, ...bounded })).to.equal("Allowed");
                     }
                     for (const service of entry.serviceLinkedRoles ?? []) {
                         expect(await decide(policy, p, account.id, "iam:CreateServiceLinkedRole", `arn:aws:iam::${account.id}:role/aws-service-role/${service}/AWSServiceRole`, { "iam:AWSServiceName": service }), service).to.equal("Allowed");
@@ -97,7 +100,7 @@ describe("the deployer role", function () {
                 await denied(action, `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`);
                 await denied(action, p);
             }
-            await denied("iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" });
+            await denied("iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess", "iam:PermissionsBoundary": guardpostBoundaryArn("aws", id) });
             await denied("iam:AttachRolePolicy", p, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" });
             await denied("iam:AttachRolePolicy", p, { "iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole" });
             await denied("iam:PassRole", guardpostRole, { "iam:PassedToService": "ec2.amazonaws.com" });
@@ -127,6 +130,10 @@ describe("the deployer role", function () {
             expect(policies.length, file).to.be.greaterThan(0);
             for (const mp of policies) expect(policyChars(mp.Properties.PolicyDocument), file).to.be.at.most(MANAGED_POLICY_MAX_CHARS);
             expect(t.Resources.DeployerRole.Properties.RoleName).to.equal("guardpost-deployer");
+            // The boundary every guardpost role carries is created by the same template, under /guardpost/.
+            expect(t.Resources.GuardpostBoundary.Type).to.equal("AWS::IAM::ManagedPolicy");
+            expect(t.Resources.GuardpostBoundary.Properties).to.include({ ManagedPolicyName: "guardpost-boundary", Path: "/guardpost/" });
+            expect(policyChars(t.Resources.GuardpostBoundary.Properties.PolicyDocument), file).to.be.at.most(MANAGED_POLICY_MAX_CHARS);
             expect(JSON.stringify(t.Resources.DeployerRole.Properties)).to.not.contain("/guardpost/*\"");
         }
         // Substituting a real account reproduces exactly the policy computed for that account.
@@ -150,8 +157,10 @@ describe("the deployer role", function () {
             const code = await main(["--stack", "prod", "--account", "payments", "--json", "--stackset", dir], (s) => { out += s; }, (s) => { err += s + "\n"; });
             expect(code, err).to.equal(0);
             const printed = JSON.parse(out);
-            expect(Object.keys(printed)).to.deep.equal(["trustPolicy", "permissionsPolicy"]);
-            expect(printed.permissionsPolicy.Statement.map((s: any) => s.Sid)).to.include.members(["GuardpostServices", "GuardpostRolesOnly", "PassGuardpostRolesToTheirServices", "NeverChangeTheDeployerItself"]);
+            expect(Object.keys(printed)).to.deep.equal(["trustPolicy", "permissionsPolicy", "boundaryPolicy"]);
+            expect(printed.permissionsPolicy.Statement.map((s: any) => s.Sid)).to.include.members(["GuardpostServices", "GuardpostRolesOnly", "GuardpostRolesWithTheBoundaryOnly",
+                "PassGuardpostRolesToTheirServices", "NeverChangeTheDeployerItself", "NeverRemoveABoundary", "NeverChangeTheBoundaryPolicy"]);
+            expect(printed.boundaryPolicy.Statement.map((s: any) => s.Sid)).to.include.members(["WhatGuardpostRolesDo", "NoIam", "NoOrganizationsChanges", "NoAssumingRoles"]);
             expect(fs.readdirSync(dir).sort()).to.deep.equal(["deployer-role-management.json", "deployer-role-security.json", "deployer-role-workload.json"]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import {
 import { queueDepthAlarm } from "../shared/alarms";
 import { GuardedFunction } from "../shared/guardedFunction";
 import { partitionOf } from "../../model/partition";
+import { guardpostBoundaryArn } from "../../model/iamPath";
 
 /** Packages the Telegram handler requires at run time; everything else stays out of its archive. */
 export const TELEGRAM_ALERT_PACKAGES = ["node-telegram-bot-api"];
@@ -191,6 +192,7 @@ export class AlertFanout extends pulumi.ComponentResource {
             // unconditional kms:Decrypt in this role, which would make the via-SSM condition meaningless.
             fn = new GuardedFunction(`${name}-telegram`, {
                 region,
+                permissionsBoundary: guardpostBoundaryArn(partition, account),
                 functionTag: "telegram-alert",
                 description: `guardpost ${stage}: GuardDuty findings to Telegram`,
                 callbackFactory: createTelegramAlertHandler,

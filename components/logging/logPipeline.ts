@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
+import { GUARDPOST_ROLE_PATH, guardpostBoundaryArn } from "../../model/iamPath";
 import { createCloudTrailShipperHandler, DEAD_LETTER_PREFIX, SHIPPER_TIMEOUT_SECONDS } from "../../functions/cloudtrail-shipper/cloudtrailShipper";
 import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, vpcFlowLogFormat } from "../../functions/vpcflow-transform/vpcflowTransform";
 import { createWafTransformHandler } from "../../functions/waf-transform/wafTransform";
@@ -175,6 +175,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const account = args.accountId;
         const region = args.region;
         const partition = partitionOf(region);
+        const boundary = guardpostBoundaryArn(partition, account);
         const retention = args.retentionDays ?? 90;
         const indexPeriod = args.indexPeriod ?? "month";
         const logRetention = cloudWatchRetention(retention);
@@ -208,7 +209,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 tags,
             }, parent).arn;
         }
-        const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention };
+        const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention, permissionsBoundary: boundary };
 
         let trailOut: pulumi.Output<string> | undefined;
         let shipperQueueUrl: pulumi.Output<string> | undefined;
@@ -232,6 +233,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             }, parent);
             const cwlRole = new aws.iam.Role(`${name}-trail-to-logs`, {
                 path: GUARDPOST_ROLE_PATH,
+                permissionsBoundary: boundary,
                 description: "CloudTrail delivery to its CloudWatch Logs group",
                 assumeRolePolicy: JSON.stringify(cloudTrailLogsTrust({ account, trailArn: thisTrailArn })),
                 tags,
@@ -318,7 +320,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const fh = args.firehoseBuffering ?? {};
         const stream = (kind: string, streamName: string, transformArn?: pulumi.Input<string>) => {
             const s = new FirehoseStream(`${name}-${kind}`, {
-                kind, streamName, account, region, transformArn,
+                kind, streamName, account, region, transformArn, permissionsBoundary: boundary,
                 indexRotationPeriod: indexPeriod === "day" ? "OneDay" : "OneMonth",
                 domainArn: args.domainArn, domainEndpoint: args.domainEndpoint,
                 bucketArn: deadLetters.arn, keyArn: key.arn,
@@ -400,6 +402,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             const s = stream("securityhub", `guardpost-${stage}-securityhub`);
             const role = new aws.iam.Role(`${name}-securityhub-events`, {
                 path: GUARDPOST_ROLE_PATH,
+                permissionsBoundary: boundary,
                 description: "EventBridge → Firehose for Security Hub findings",
                 assumeRolePolicy: JSON.stringify(eventsTrust(account)),
                 tags,
