@@ -150,6 +150,7 @@ for (const { account, region } of placements) {
         retentionDays: cfg.logs.retentionDays,
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
         shipperReservedConcurrency: cfg.logs.shipperReservedConcurrency,
+        relayReservedConcurrency: cfg.logs.relayReservedConcurrency,
         alarmTopicArn: alerting[account.name][region],
         indexPeriod: cfg.siem.indexPeriod,
     }, {

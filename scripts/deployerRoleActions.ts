@@ -280,6 +280,13 @@ export const BOUNDARY_CONDITIONED_IAM_ACTIONS = [
 /** OpenSearch dynamic providers: REST calls signed as the security account's deployer role (the domain's master role). */
 export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic/opensearch:";
 
-/** Log-delivery actions a caller needs to point a vended-log source at Firehose (see the link above). */
-export const VENDED_LOG_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "firehose:TagDeliveryStream"];
+/**
+ * Log-delivery actions a caller needs to point a vended-log source at Firehose (see the link above), and — for the
+ * log relay outside the home region, where WAF and Resolver deliver to CloudWatch Logs — to let AWS create the log
+ * group's resource policy on first use: "logs:CreateLogDelivery, logs:PutResourcePolicy,
+ * logs:DescribeResourcePolicies, logs:DescribeLogGroups" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html).
+ * Such a policy can admit only AWS service principals (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html).
+ */
+export const VENDED_LOG_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "firehose:TagDeliveryStream",
+    "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"];
 export const VENDED_LOG_SERVICE_LINKED_ROLE = "delivery.logs.amazonaws.com";
