@@ -55,7 +55,9 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
             "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource"],
     },
     "aws:kms/alias:Alias": { actions: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:ListAliases"] },
-    "aws:sns/topic:Topic": { actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListTagsForResource", "sns:TagResource", "sns:UntagResource"] },
+    // sns:ListSubscriptionsByTopic: `npm run check-subscriptions` reads each alert topic's subscriptions as the deployer.
+    "aws:sns/topic:Topic": { actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListTagsForResource", "sns:TagResource", "sns:UntagResource",
+        "sns:ListSubscriptionsByTopic"] },
     "aws:sns/topicPolicy:TopicPolicy": { actions: ["sns:SetTopicAttributes", "sns:GetTopicAttributes"] },
     "aws:sns/topicSubscription:TopicSubscription": { actions: ["sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"] },
     "aws:sqs/queue:Queue": { actions: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue"] },
