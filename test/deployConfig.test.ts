@@ -113,6 +113,10 @@ describe("log sources outside the SIEM's home region", () => {
         let message = "";
         try { parseConfig({ ...raw, "guardpost:accounts": JSON.stringify(accounts), "guardpost:logs": JSON.stringify({ ...JSON.parse(raw["guardpost:logs"]), relayReservedConcurrency: 11 }) }); } catch (e) { message = (e as Error).message; }
         expect(message).to.contain("guardpost reserves 16 concurrent executions in us-east-1 (logs.shipperReservedConcurrency, logs.relayReservedConcurrency where it relays");
+        let bad = "";
+        try { parseConfig({ ...raw, "guardpost:logs": JSON.stringify({ ...JSON.parse(raw["guardpost:logs"]), relayReservedConcurrency: -1 }) }); } catch (e) { bad = (e as Error).message; }
+        expect(bad).to.contain("guardpost:logs.relayReservedConcurrency");
+        expect(bad).to.contain("log relay");
     });
 
     it("both stack files pass, so they are deployable as written", () => {
