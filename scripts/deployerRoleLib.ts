@@ -88,6 +88,12 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
         // The bot token is a SecureString under the alerting CMK: SSM encrypts and reads it back for the caller.
         statements.push({ Sid: "SecureParametersThroughSsm", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: { StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" } } });
     }
+    if (s.types.includes("aws:sqs/queue:Queue") && s.types.includes("aws:s3/bucket:Bucket")) {
+        // `npm run replay` reads parked records from queues and dead-letter objects under the pipeline keys, and
+        // rewrites what still fails: only through SQS and S3.
+        statements.push({ Sid: "ReplayParkedRecordsThroughSqsAndS3", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*",
+            Condition: { StringLike: { "kms:ViaService": ["sqs.*.amazonaws.com", "s3.*.amazonaws.com"] } } });
+    }
     const bounded = iam.filter((a) => BOUNDARY_CONDITIONED_IAM_ACTIONS.includes(a));
     const unbounded = iam.filter((a) => !BOUNDARY_CONDITIONED_IAM_ACTIONS.includes(a));
     if (unbounded.length) statements.push({ Sid: "GuardpostRolesOnly", Effect: "Allow", Action: unbounded, Resource: roles });

@@ -15,10 +15,10 @@ import { trustAllows } from "./support/stsPeer";
  * action names that do not exist in AWS's service authorization reference): everything each declared
  * resource type needs is allowed, escalation paths are denied.
  */
-async function decide(policy: object, principal: string, account: string, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<string> {
+async function decide(policy: object, principal: string, account: string, action: string, resource: string, context: Record<string, string | string[]> = {}, resourcePolicy?: object): Promise<string> {
     const r: any = await runSimulation({
         request: { principal, action, resource: { resource, accountId: account }, contextVariables: context },
-        identityPolicies: [{ name: "deployer", policy }], serviceControlPolicies: [], resourceControlPolicies: [],
+        identityPolicies: [{ name: "deployer", policy }], serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy,
     }, {});
     if (r.resultType === "error") return `error: ${JSON.stringify(r.errors)}`;
     return r.overallResult;
@@ -110,6 +110,20 @@ describe("the deployer role", function () {
             await denied("iam:CreatePolicyVersion", `arn:aws:iam::${id}:policy/guardpost-deployer-workload-1`);
             await denied("sts:AssumeRole", guardpostRole);
             await denied("iam:CreateServiceLinkedRole", `arn:aws:iam::${id}:role/aws-service-role/ec2.amazonaws.com/x`, { "iam:AWSServiceName": "ec2.amazonaws.com" });
+        }
+    });
+
+    it("lets npm run replay and check-subscriptions read what they read: queues, parked objects through SQS and S3, topic subscriptions", async () => {
+        for (const account of reports.prod.config.accounts) {
+            const policy = deployerRoleFromPlan(reports.prod, account.name).permissionsPolicy;
+            const key = `arn:aws:kms:us-east-1:${account.id}:key/k`;
+            // guardpost's key policies let the account's IAM policies decide (their "AccountAdministers" statement).
+            const keyPolicy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account.id}:root` }, Action: "kms:*", Resource: "*" }] };
+            expect(await decide(policy, account.roleArn, account.id, "kms:Decrypt", key, { "kms:ViaService": "sqs.us-east-1.amazonaws.com" }, keyPolicy), account.name).to.equal("Allowed");
+            expect(await decide(policy, account.roleArn, account.id, "kms:GenerateDataKey", key, { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, keyPolicy), account.name).to.equal("Allowed");
+            expect(await decide(policy, account.roleArn, account.id, "kms:Decrypt", key, { "kms:ViaService": "ec2.us-east-1.amazonaws.com" }, keyPolicy), account.name).to.match(/Denied$/);
+            expect(await decide(policy, account.roleArn, account.id, "sqs:ReceiveMessage", `arn:aws:sqs:us-east-1:${account.id}:q`), account.name).to.equal("Allowed");
+            expect(await decide(policy, account.roleArn, account.id, "sns:ListSubscriptionsByTopic", `arn:aws:sns:us-east-1:${account.id}:t`), account.name).to.equal("Allowed");
         }
     });
 
