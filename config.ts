@@ -12,6 +12,7 @@ import {
 } from "./model/services";
 import { DEFAULT_PEOPLE_GROUPS, GROUP_NAME, type PeopleGroups, type SamlSignIn } from "./model/siemAccess";
 import { INDEX_PERIODS, sizingIssues, type IndexPeriod } from "./model/siemSizing";
+import { relayedSources, shipsSecurityHubFrom, wafLoggingRegion } from "./model/logPaths";
 
 export { ConfigError } from "./configErrors";
 
@@ -30,6 +31,8 @@ export const REPEAT_MODES = ["every", "new-and-escalations"] as const;
 /** Defaults: the shipper may use at most 10 concurrent executions; Telegram always has 5 of its own. */
 export const DEFAULT_SHIPPER_RESERVED = 10;
 export const DEFAULT_TELEGRAM_RESERVED = 5;
+/** The log relay (sources outside the home region) may use at most 5 concurrent executions per region. */
+export const DEFAULT_RELAY_RESERVED = 5;
 /**
  * Lambda keeps at least 100 concurrent executions unreserved: "You can reserve up to the Unreserved account
  * concurrency value … minus 100 for functions that don't have reserved concurrency"
@@ -156,6 +159,8 @@ export interface LogsConfig {
     firehoseRetrySeconds: number;
     /** Concurrency reserved for (and capping) the CloudTrail shipper (0 = none). */
     shipperReservedConcurrency: number;
+    /** Concurrency reserved for (and capping) the log relay in each region outside the home region that relays (0 = none). */
+    relayReservedConcurrency: number;
 }
 
 /**
@@ -254,8 +259,8 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
     for (const account of accounts) {
         validateAccountLogs(account, issues);
     }
-    checkLambdaConcurrency(accounts, alerts, logs, homeRegion, organization, issues);
-    checkLogPathsToSiem(accounts, homeRegion, organization, detection.securityHub.enabled, issues);
+    // Every log source has a path to the SIEM: Firehose in the home region, the log relay elsewhere (model/logPaths.ts).
+    checkLambdaConcurrency(accounts, alerts, logs, homeRegion, organization, detection.securityHub.enabled, issues);
     if (accounts.length === 0) {
         issues.add("guardpost:accounts", "is missing or empty", "list every account: `- {name: security, id: \"111111111111\", kind: security, regions: [us-east-1]}`");
     }
@@ -358,8 +363,7 @@ function vpcsByRegion(value: unknown, at: string, issues: Issues): Record<string
 
 /** Where a web ACL's logs must be delivered: its own region, or us-east-1 for CloudFront (global) ACLs. */
 export function wafRegion(arn: string): string {
-    const [, , , region, , resource] = arn.split(":");
-    return resource.startsWith("global/") ? "us-east-1" : region;
+    return wafLoggingRegion(arn);
 }
 
 function validateAccountLogs(account: AccountConfig, issues: Issues): void {
@@ -558,7 +562,7 @@ function parseSaml(value: unknown, at: string, issues: Issues): SamlSignIn | und
 function parseLogs(value: unknown, homeRegion: string, organization: boolean, issues: Issues): LogsConfig {
     const at = "guardpost:logs";
     const v = object(value, at, issues);
-    unknownKeys(v, at, ["geoipDatabasePath", "geoipAsnDatabasePath", "trailRegion", "organizationTrail", "retentionDays", "firehoseRetrySeconds", "shipperReservedConcurrency"], issues);
+    unknownKeys(v, at, ["geoipDatabasePath", "geoipAsnDatabasePath", "trailRegion", "organizationTrail", "retentionDays", "firehoseRetrySeconds", "shipperReservedConcurrency", "relayReservedConcurrency"], issues);
     const organizationTrail = bool(v.organizationTrail, `${at}.organizationTrail`, issues, false);
     if (organizationTrail && !organization) issues.add(`${at}.organizationTrail`, "is true but guardpost:organization is false", "set guardpost:organization: true, or use per-account trails");
     return {
@@ -569,6 +573,7 @@ function parseLogs(value: unknown, homeRegion: string, organization: boolean, is
         retentionDays: num(v.retentionDays ?? 90, `${at}.retentionDays`, issues, { min: 1, max: 3653, integer: true, hint: "days to keep raw logs in S3 and CloudWatch" }) ?? 90,
         firehoseRetrySeconds: num(v.firehoseRetrySeconds ?? 300, `${at}.firehoseRetrySeconds`, issues, { min: 0, max: 7200, integer: true, hint: "Firehose's OpenSearch retry duration, 0–7200" }) ?? 300,
         shipperReservedConcurrency: num(v.shipperReservedConcurrency ?? DEFAULT_SHIPPER_RESERVED, `${at}.shipperReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions reserved for (and capping) the CloudTrail shipper, 0 for none" }) ?? DEFAULT_SHIPPER_RESERVED,
+        relayReservedConcurrency: num(v.relayReservedConcurrency ?? DEFAULT_RELAY_RESERVED, `${at}.relayReservedConcurrency`, issues, { min: 0, max: 1000, integer: true, hint: "concurrent executions reserved for (and capping) the log relay in each relaying region, 0 for none" }) ?? DEFAULT_RELAY_RESERVED,
     };
 }
 
@@ -877,58 +882,34 @@ export function missingSecrets(raw: RawConfig, cfg: GuardpostConfig, stack: stri
     return issues.length > 0 ? new ConfigError(issues) : undefined;
 }
 
-/** Concurrency guardpost reserves in one account × region: the shipper where the trail is, Telegram everywhere. */
-export function reservedConcurrencyIn(cfg: Pick<GuardpostConfig, "alerts" | "logs" | "homeRegion" | "organization">, account: AccountConfig, region: string): number {
+/**
+ * Concurrency guardpost reserves in one account × region: the shipper where the trail is, the log relay where
+ * sources outside the home region are relayed, Telegram everywhere.
+ */
+export function reservedConcurrencyIn(cfg: Pick<GuardpostConfig, "alerts" | "logs" | "homeRegion" | "organization"> & { detection: { securityHub: { enabled: boolean } } },
+    account: AccountConfig, region: string): number {
     const trailHome = account.regions.includes(cfg.logs.trailRegion) ? cfg.logs.trailRegion : account.regions[0];
     const hasTrail = region === trailHome && (cfg.logs.organizationTrail ? account.kind === "management" : account.logs.cloudTrail);
-    return (hasTrail ? cfg.logs.shipperReservedConcurrency : 0) + (cfg.alerts.telegramChatId ? cfg.alerts.telegramReservedConcurrency : 0);
+    const securityHub = shipsSecurityHubFrom({ securityHubEnabled: cfg.detection.securityHub.enabled, organization: cfg.organization, homeRegion: cfg.homeRegion, account }, region);
+    const relays = relayedSources(account.logs, region, cfg.homeRegion, securityHub).length > 0;
+    return (hasTrail ? cfg.logs.shipperReservedConcurrency : 0) + (relays ? cfg.logs.relayReservedConcurrency : 0)
+        + (cfg.alerts.telegramChatId ? cfg.alerts.telegramReservedConcurrency : 0);
 }
 
 /**
  * Reservations must leave the account's unreserved pool at 100 or more in every region (quota per region),
  * or Lambda refuses them at deploy time — checked here, before anything is created.
  */
-function checkLambdaConcurrency(accounts: AccountConfig[], alerts: AlertsConfig, logs: LogsConfig, homeRegion: string, organization: boolean, issues: Issues): void {
+function checkLambdaConcurrency(accounts: AccountConfig[], alerts: AlertsConfig, logs: LogsConfig, homeRegion: string, organization: boolean, securityHub: boolean, issues: Issues): void {
     for (const account of accounts) {
         for (const region of account.regions) {
-            const reserved = reservedConcurrencyIn({ alerts, logs, homeRegion, organization }, account, region);
+            const reserved = reservedConcurrencyIn({ alerts, logs, homeRegion, organization, detection: { securityHub: { enabled: securityHub } } }, account, region);
             const room = account.lambdaConcurrencyQuota - UNRESERVED_CONCURRENCY_FLOOR;
             if (reserved > 0 && reserved > room) {
                 issues.add(`guardpost:accounts[${account.name}].lambdaConcurrencyQuota`,
-                    `guardpost reserves ${reserved} concurrent executions in ${region} (logs.shipperReservedConcurrency + alerts.telegramReservedConcurrency) but a quota of ${account.lambdaConcurrencyQuota} leaves only ${Math.max(0, room)} above the 100 Lambda keeps unreserved`,
+                    `guardpost reserves ${reserved} concurrent executions in ${region} (logs.shipperReservedConcurrency, logs.relayReservedConcurrency where it relays, alerts.telegramReservedConcurrency) but a quota of ${account.lambdaConcurrencyQuota} leaves only ${Math.max(0, room)} above the 100 Lambda keeps unreserved`,
                     `request a higher "Concurrent executions" quota (Service Quotas, code L-B99A9384) in ${region} and set lambdaConcurrencyQuota to it, or lower the reservations (0 = none)`);
             }
-        }
-    }
-}
-
-/** Where AWS documents that a Firehose stream cannot deliver to an OpenSearch domain in another region. */
-export const FIREHOSE_ACROSS_REGIONS_URL = "https://docs.aws.amazon.com/firehose/latest/dev/across.html";
-/** The documented cross-region path guardpost could use instead (a CloudWatch Logs destination pointing at a Firehose elsewhere). */
-export const CWL_DESTINATION_ACROSS_REGIONS_URL = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilterFirehose-Account.html";
-
-/**
- * VPC flow, WAF, Resolver and Security Hub logs travel source → Firehose (in the source's region) → the SIEM
- * domain. Firehose documents cross-region delivery for HTTP endpoint destinations only, not for OpenSearch
- * domains, so a source outside the SIEM's home region has no supported path in guardpost today and is refused
- * before anything is created. (The CloudTrail shipper is a Lambda calling the domain over HTTPS and works from
- * any region.) Not checked yet: Security Hub findings of a standalone account that does not operate in the home
- * region, which wiring.ts ships from each of its regions.
- */
-function checkLogPathsToSiem(accounts: AccountConfig[], homeRegion: string, organization: boolean, securityHub: boolean, issues: Issues): void {
-    const options = (what: string) =>
-        `ship ${what} from ${homeRegion} only (the SIEM's home region), or remove it; Firehose delivers to an OpenSearch domain only in its own region (cross-region delivery is documented for HTTP endpoints only: ${FIREHOSE_ACROSS_REGIONS_URL}). ` +
-        `A documented cross-region path — CloudWatch Logs in the source region, subscribed to a logs destination whose Firehose is in ${homeRegion} (${CWL_DESTINATION_ACROSS_REGIONS_URL}) — is not built yet`;
-    for (const account of accounts) {
-        const at = `guardpost:accounts[${account.name}].logs`;
-        for (const [kind, label] of [["vpcFlowLogs", "VPC flow logs"], ["dnsQueryLogs", "Route 53 Resolver query logs"]] as const) {
-            for (const [r, vpcs] of Object.entries(account.logs[kind])) {
-                if (r !== homeRegion && vpcs.length > 0) issues.add(`${at}.${kind}.${r}`, `${label} of ${vpcs.join(", ")} in ${r} cannot reach the SIEM in ${homeRegion}`, options(`the ${label} of these VPCs`));
-            }
-        }
-        for (const arn of account.logs.wafWebAclArns) {
-            const r = wafRegion(arn);
-            if (r !== homeRegion) issues.add(`${at}.wafWebAclArns`, `WAF logs of ${arn} are delivered in ${r}${arn.split(":")[5]?.startsWith("global/") ? " (CloudFront web ACLs log in us-east-1 only)" : ""} and cannot reach the SIEM in ${homeRegion}`, options("the logs of web ACLs in that region"));
         }
     }
 }

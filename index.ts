@@ -155,6 +155,7 @@ for (const { account, region } of placements) {
         retentionDays: cfg.logs.retentionDays,
         firehoseRetrySeconds: cfg.logs.firehoseRetrySeconds,
         shipperReservedConcurrency: cfg.logs.shipperReservedConcurrency,
+        relayReservedConcurrency: cfg.logs.relayReservedConcurrency,
         alarmTopicArn: alerting[account.name][region],
         indexPeriod: cfg.siem.indexPeriod,
     }, {

@@ -8,6 +8,7 @@ import type { AccountConfig, GuardpostConfig } from "./config";
 import { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
 import { canRecordIamGlobalTypes } from "./model/awsRegions";
 import { CONFIG_DELEGATION_PRINCIPALS, trustedAccessFor, type OrganizationPrerequisite } from "./model/organizationAccess";
+import { shipsSecurityHubFrom } from "./model/logPaths";
 
 export { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
 
@@ -118,10 +119,8 @@ export function configDelegations(cfg: GuardpostConfig): { servicePrincipal: str
  * Where Security Hub findings are shipped to the SIEM: only where they are aggregated, or every finding
  * would be indexed once per copy. In an organization the delegated admin's home region receives every
  * member's findings from every linked region; a standalone account aggregates its own regions in the home
- * region when it operates there, and otherwise ships from each region.
+ * region when it operates there, and otherwise ships from each region (through the log relay; model/logPaths.ts).
  */
 export function shipsSecurityHubFindings(cfg: GuardpostConfig, account: AccountConfig, region: string): boolean {
-    if (!cfg.detection.securityHub.enabled || !account.logs.securityHubFindings) return false;
-    if (cfg.organization) return account.kind === "security" && region === cfg.homeRegion;
-    return account.regions.includes(cfg.homeRegion) ? region === cfg.homeRegion : true;
+    return shipsSecurityHubFrom({ securityHubEnabled: cfg.detection.securityHub.enabled, organization: cfg.organization, homeRegion: cfg.homeRegion, account }, region);
 }

@@ -28,6 +28,8 @@ export const OPENSEARCH_PROVIDER_SESSION = sessionName("opensearch");
 export const SAMPLE_FINDINGS_SESSION = sessionName("sample-findings");
 /** `npm run replay`. */
 export const REPLAY_SESSION = sessionName("replay");
+/** `npm run check-subscriptions`. */
+export const CHECK_SUBSCRIPTIONS_SESSION = sessionName("check-subscriptions");
 
 /** The trust-policy condition that admits every session name above, and only names with the prefix. */
 export function sessionNameCondition(): { StringLike: { "sts:RoleSessionName": string } } {

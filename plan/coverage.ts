@@ -5,6 +5,7 @@
  */
 import type { AccountConfig, GuardpostConfig } from "../config";
 import type { MockedResource } from "./engine";
+import { RELAY_SUBSCRIPTION_NAME, wafLoggingRegion } from "../model/logPaths";
 
 export const COVERAGE_COLUMNS = ["guardDuty", "securityHub", "config", "detective", "alerting", "logShipping"] as const;
 export type CoverageColumn = (typeof COVERAGE_COLUMNS)[number];
@@ -48,6 +49,10 @@ const T = {
     detectiveMember: "aws:detective/member:Member",
     rule: "aws:cloudwatch/eventRule:EventRule",
     trail: "aws:cloudtrail/trail:Trail",
+    flowLog: "aws:ec2/flowLog:FlowLog",
+    wafLogging: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+    resolverAssociation: "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation",
+    subscription: "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
 } as const;
 
 export function computeCoverage(cfg: GuardpostConfig, resources: MockedResource[]): Coverage {
@@ -82,7 +87,7 @@ export function computeCoverage(cfg: GuardpostConfig, resources: MockedResource[
                 config: awsConfig(cfg, account, region),
                 detective: detective(cfg, account, region),
                 alerting: alerting(cfg, account, region),
-                logShipping: logShipping(account),
+                logShipping: logShipping(account, region),
             } });
         }
     }
@@ -136,11 +141,26 @@ export function computeCoverage(cfg: GuardpostConfig, resources: MockedResource[
         return central && guardDuty(cfg, account, region) !== "UNCOVERED" ? "central" : "UNCOVERED";
     }
 
-    function logShipping(account: AccountConfig): CoverageStatus {
+    function logShipping(account: AccountConfig, region: string): CoverageStatus {
+        // Every VPC flow, WAF and Resolver source configured here is declared, and what CloudWatch Logs receives
+        // (the log relay outside the home region) is subscribed; else the sources would log to nowhere.
+        if (!sourcesShipped(account, region)) return "UNCOVERED";
         if (orgTrail) return "central";
         if (!account.logs.cloudTrail) return "off";
         // One multi-region trail per account covers all its regions.
         return at(T.trail, account.id).some(t => t.inputs.isMultiRegionTrail === true) ? "managed" : "UNCOVERED";
+    }
+
+    function sourcesShipped(account: AccountConfig, region: string): boolean {
+        const flows = at(T.flowLog, account.id, region);
+        const flowsOk = (account.logs.vpcFlowLogs[region] ?? []).every(vpc => flows.some(f => f.inputs.vpcId === vpc));
+        const wafOk = account.logs.wafWebAclArns.filter(arn => wafLoggingRegion(arn) === region)
+            .every(arn => at(T.wafLogging, account.id, region).some(w => w.inputs.resourceArn === arn));
+        const dnsOk = (account.logs.dnsQueryLogs[region] ?? []).every(vpc => at(T.resolverAssociation, account.id, region).some(a => a.inputs.resourceId === vpc));
+        const toLogs = flows.some(f => f.inputs.logDestinationType === "cloud-watch-logs") || region !== cfg.homeRegion && (
+            account.logs.wafWebAclArns.some(arn => wafLoggingRegion(arn) === region) || (account.logs.dnsQueryLogs[region] ?? []).length > 0);
+        const relayed = !toLogs || at(T.subscription, account.id, region).some(s => s.inputs.name === RELAY_SUBSCRIPTION_NAME);
+        return flowsOk && wafOk && dnsOk && relayed;
     }
 }
 

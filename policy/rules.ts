@@ -153,6 +153,16 @@ export const resourceRules: ResourceRule[] = [
             : [],
     },
     {
+        // The deployer may create roles only with this boundary (README "Deploying for real"), so a role without it
+        // would fail at deploy time; and any other boundary would lift the ceiling on what the role can do.
+        name: "iam-role-guardpost-boundary",
+        description: "Every IAM role carries guardpost's permissions boundary (policy/guardpost/guardpost-boundary of its account).",
+        types: ["aws:iam/role:Role"],
+        check: r => /^arn:aws(-cn|-us-gov)?:iam::\d{12}:policy\/guardpost\/guardpost-boundary$/.test(String(r.props.permissionsBoundary ?? ""))
+            ? []
+            : [`IAM role has permissions boundary ${r.props.permissionsBoundary ?? "(none)"}; set permissionsBoundary to arn:<partition>:iam::<account>:policy/guardpost/guardpost-boundary (guardpostBoundaryArn).`],
+    },
+    {
         name: "cloudtrail-multi-region-validated",
         description: "CloudTrail trails are multi-region with log file validation.",
         types: ["aws:cloudtrail/trail:Trail"],

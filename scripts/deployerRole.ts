@@ -1,13 +1,15 @@
 /**
  * `npm run deployer-role -- --stack S --account NAME [--json] [--trust ARN]… [--stackset DIR]`: the deployer
  * role an account needs for this stack — its trust policy and least-privilege permissions, derived from the
- * offline plan — and, with --stackset, CloudFormation templates (one per account kind) to roll it out.
+ * offline plan, and the permissions boundary every guardpost role carries (scripts/deployerBoundary.ts) — and,
+ * with --stackset, CloudFormation templates (one per account kind) that create both.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config";
 import { runPlan } from "../plan/plan";
 import { deployerRoleFromPlan, splitPolicy, stackSetTemplates } from "./deployerRoleLib";
+import { boundaryCreateCommand } from "./deployerBoundary";
 import { exitAfterFlush } from "./exitAfterFlush";
 
 interface Args { stack?: string; account?: string; json: boolean; trust: string[]; stackset?: string }
@@ -51,13 +53,14 @@ export async function main(argv: string[], write: (s: string) => void, writeErr:
         if (!args.account) return 0;
         const role = deployerRoleFromPlan(report, args.account, args.trust);
         if (args.json) {
-            write(JSON.stringify({ trustPolicy: role.trustPolicy, permissionsPolicy: role.permissionsPolicy }, null, 2));
+            write(JSON.stringify({ trustPolicy: role.trustPolicy, permissionsPolicy: role.permissionsPolicy, boundaryPolicy: role.boundaryPolicy }, null, 2));
         } else {
             write(`Deployer role for account '${role.account.name}' (${role.account.id}, ${role.account.kind}) in stack ${args.stack}: ${role.account.roleArn}`);
             write(`Resource types it manages (${role.types.length}): ${role.types.join(", ")}`);
             write(`Managed policies needed (IAM's 6,144-character limit): ${splitPolicy(role.permissionsPolicy).length}`);
             write(`Trust policy:\n${JSON.stringify(role.trustPolicy, null, 2)}`);
             write(`Permissions policy:\n${JSON.stringify(role.permissionsPolicy, null, 2)}`);
+            write(`Permissions boundary of every guardpost role (create it first: ${boundaryCreateCommand()}):\n${JSON.stringify(role.boundaryPolicy, null, 2)}`);
         }
         return 0;
     } catch (e) {

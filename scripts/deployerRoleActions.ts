@@ -28,6 +28,10 @@ const ORGANIZATIONS_DELEGATION = [
     "organizations:EnableAWSServiceAccess", "organizations:RegisterDelegatedAdministrator", "organizations:DeregisterDelegatedAdministrator",
     "organizations:ListDelegatedAdministrators", "organizations:ListAWSServiceAccessForOrganization", "organizations:DescribeOrganization",
     "organizations:DescribeAccount", "organizations:ListAccounts",
+    // GuardDuty's EnableOrganizationAdminAccount reads the organization's structure
+    // (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html), as does Security Hub's
+    // (AWSSecurityHubOrganizationsAccess).
+    "organizations:DescribeOrganizationalUnit", "organizations:ListRoots", "organizations:ListOrganizationalUnitsForParent", "organizations:ListAccountsForParent",
 ];
 
 export const OPENSEARCH_REST_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPut", "es:ESHttpPost", "es:ESHttpDelete", "es:ESHttpPatch"];
@@ -36,7 +40,8 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     "aws:iam/role:Role": {
         actions: [],
         iam: ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
-            "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"],
+            "iam:PutRolePermissionsBoundary", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+            "iam:ListInstanceProfilesForRole"],
     },
     "aws:iam/rolePolicy:RolePolicy": { actions: [], iam: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"] },
     // AWS_ConfigRole for a standalone recorder role, AWSConfigRoleForOrganizations for the organization aggregator's role.
@@ -54,10 +59,14 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
             "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource"],
     },
     "aws:kms/alias:Alias": { actions: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:ListAliases"] },
-    "aws:sns/topic:Topic": { actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListTagsForResource", "sns:TagResource", "sns:UntagResource"] },
+    // sns:ListSubscriptionsByTopic: `npm run check-subscriptions` reads each alert topic's subscriptions as the deployer.
+    "aws:sns/topic:Topic": { actions: ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListTagsForResource", "sns:TagResource", "sns:UntagResource",
+        "sns:ListSubscriptionsByTopic"] },
     "aws:sns/topicPolicy:TopicPolicy": { actions: ["sns:SetTopicAttributes", "sns:GetTopicAttributes"] },
     "aws:sns/topicSubscription:TopicSubscription": { actions: ["sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"] },
-    "aws:sqs/queue:Queue": { actions: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue"] },
+    // ReceiveMessage/DeleteMessage: `npm run replay` drains the on-failure queues and DLQs as the deployer.
+    "aws:sqs/queue:Queue": { actions: ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue",
+        "sqs:ReceiveMessage", "sqs:DeleteMessage"] },
     "aws:sqs/queuePolicy:QueuePolicy": { actions: ["sqs:SetQueueAttributes", "sqs:GetQueueAttributes"] },
     "aws:lambda/function:Function": {
         actions: ["lambda:CreateFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
@@ -90,8 +99,9 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
             "events:TagResource", "events:UntagResource", "events:ListTagsForResource"],
     },
     "aws:cloudwatch/eventTarget:EventTarget": { actions: ["events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule"], passRoleTo: "events.amazonaws.com" },
+    // Get/Put/DeleteObject: `npm run replay` reads, rewrites and removes parked records in the dead-letter buckets.
     "aws:s3/bucket:Bucket": {
-        actions: ["s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketTagging", "s3:PutBucketTagging", "s3:GetBucketAcl",
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketTagging", "s3:PutBucketTagging", "s3:GetBucketAcl",
             "s3:GetBucketCORS", "s3:GetBucketWebsite", "s3:GetBucketVersioning", "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment",
             "s3:GetBucketLogging", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration",
             "s3:GetBucketObjectLockConfiguration", "s3:GetBucketPolicy", "s3:GetBucketOwnershipControls", "s3:GetBucketPublicAccessBlock"],
@@ -126,9 +136,13 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
         vendedLogs: true,
         passRoleTo: "vpc-flow-logs.amazonaws.com",
     },
+    // Logging to Firehose lists the streams and creates WAF's service-linked role on first use
+    // (https://docs.aws.amazon.com/waf/latest/developerguide/logging-kinesis.html,
+    // https://docs.aws.amazon.com/waf/latest/developerguide/using-service-linked-roles.html).
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": {
-        actions: ["wafv2:PutLoggingConfiguration", "wafv2:GetLoggingConfiguration", "wafv2:DeleteLoggingConfiguration"],
+        actions: ["wafv2:PutLoggingConfiguration", "wafv2:GetLoggingConfiguration", "wafv2:DeleteLoggingConfiguration", "firehose:ListDeliveryStreams"],
         vendedLogs: true,
+        serviceLinkedRoles: ["wafv2.amazonaws.com"],
     },
     "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig": {
         actions: ["route53resolver:CreateResolverQueryLogConfig", "route53resolver:GetResolverQueryLogConfig", "route53resolver:DeleteResolverQueryLogConfig",
@@ -144,6 +158,9 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
             "cloudtrail:DescribeTrails", "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors",
             "cloudtrail:GetInsightSelectors", "cloudtrail:AddTags", "cloudtrail:RemoveTags", "cloudtrail:ListTags",
             "organizations:DescribeOrganization", "organizations:ListAWSServiceAccessForOrganization"],
+        // An organization trail creates CloudTrail's service-linked role in the management account
+        // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-an-organizational-trail-prepare.html).
+        serviceLinkedRoles: ["cloudtrail.amazonaws.com"],
         passRoleTo: "cloudtrail.amazonaws.com",
     },
     "aws:cfg/recorder:Recorder": { actions: ["config:PutConfigurationRecorder", "config:DescribeConfigurationRecorders", "config:DeleteConfigurationRecorder"], passRoleTo: "config.amazonaws.com" },
@@ -218,6 +235,8 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     "aws:detective/graph:Graph": { actions: ["detective:CreateGraph", "detective:DeleteGraph", "detective:ListGraphs", "detective:TagResource", "detective:UntagResource", "detective:ListTagsForResource"] },
     "aws:detective/organizationAdminAccount:OrganizationAdminAccount": {
         actions: ["detective:EnableOrganizationAdminAccount", "detective:DisableOrganizationAdminAccount", "detective:ListOrganizationAdminAccount", ...ORGANIZATIONS_DELEGATION],
+        // As AmazonDetectiveOrganizationsAccess grants (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonDetectiveOrganizationsAccess.html).
+        serviceLinkedRoles: ["detective.amazonaws.com"],
     },
     "aws:detective/organizationConfiguration:OrganizationConfiguration": { actions: ["detective:UpdateOrganizationConfiguration", "detective:DescribeOrganizationConfiguration"] },
     "aws:securityhub/account:Account": {
@@ -263,9 +282,29 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
     "aws:opensearch/domainPolicy:DomainPolicy": { actions: ["es:UpdateDomainConfig", "es:DescribeDomain", "es:DescribeDomainConfig"] },
 };
 
+/**
+ * The role changes that could widen what a role may do: allowed only when the role carries guardpost's boundary
+ * (condition key `iam:PermissionsBoundary`, which IAM's service authorization reference lists for each of these
+ * actions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html),
+ * as in AWS's "delegating responsibility to others using permissions boundaries" example
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html). Reading, tagging, describing
+ * and deleting roles stay unconditioned.
+ */
+export const BOUNDARY_CONDITIONED_IAM_ACTIONS = [
+    "iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy",
+];
+
 /** OpenSearch dynamic providers: REST calls signed as the security account's deployer role (the domain's master role). */
 export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic/opensearch:";
 
-/** Log-delivery actions a caller needs to point a vended-log source at Firehose (see the link above). */
-export const VENDED_LOG_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "firehose:TagDeliveryStream"];
+/**
+ * Log-delivery actions a caller needs to point a vended-log source at Firehose (see the link above), and — for the
+ * log relay outside the home region, where WAF and Resolver deliver to CloudWatch Logs — to let AWS create the log
+ * group's resource policy on first use: "logs:CreateLogDelivery, logs:PutResourcePolicy,
+ * logs:DescribeResourcePolicies, logs:DescribeLogGroups" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html).
+ * Such a policy can admit only AWS service principals (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutResourcePolicy.html).
+ */
+export const VENDED_LOG_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "firehose:TagDeliveryStream",
+    "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"];
 export const VENDED_LOG_SERVICE_LINKED_ROLE = "delivery.logs.amazonaws.com";

@@ -9,7 +9,10 @@ import { partitionOf } from "../model/partition";
 import { GUARDPOST_ROLE_PATH } from "../model/iamPath";
 import { sessionNameCondition } from "../model/sessionName";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "../components/shared/iamPolicy";
-import { DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS, VENDED_LOG_SERVICE_LINKED_ROLE } from "./deployerRoleActions";
+import {
+    BOUNDARY_CONDITIONED_IAM_ACTIONS, DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS, VENDED_LOG_SERVICE_LINKED_ROLE,
+} from "./deployerRoleActions";
+import { BOUNDARY_POLICY_NAME, BOUNDARY_POLICY_PATH, guardpostBoundaryArn, guardpostBoundaryPolicy } from "./deployerBoundary";
 
 export interface DeployerScope {
     partition: string;
@@ -57,16 +60,23 @@ export function deployerTrustPolicy(trustedPrincipals: string[]): PolicyDocument
 const uniqueSorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 /**
- * The permissions policy. IAM is confined to roles under /guardpost/ (create, tag, inline policies), managed
+ * The permissions policy. IAM is confined to roles under /guardpost/ (create, tag, inline policies), and every
+ * change that could widen a role — creating it, writing or attaching a policy, changing its trust or boundary —
+ * only while the role carries guardpost's permissions boundary (`iam:PermissionsBoundary`), so whatever the
+ * deployer writes, the role cannot exceed the boundary (no IAM, no Organizations changes, no AssumeRole). Managed
  * policies can be attached only by exact ARN, PassRole only to the services that take those roles, and the
- * deployer can change neither itself nor assume what it creates (an explicit Deny beats any trust policy,
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ * deployer can change neither itself, nor the boundary policy, nor remove a boundary, nor assume what it creates
+ * (an explicit Deny beats any Allow: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ * Service-linked roles have no boundary (AWS defines their permissions and they cannot take one); the deployer
+ * creates them by service name only.
  */
 export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     const unmapped = unmappedTypes(s.types);
     if (unmapped.length > 0) throw new Error(`deployer role: no IAM actions are mapped for ${unmapped.join(", ")}; add them to scripts/deployerRoleActions.ts`);
     const entries = s.types.filter((t) => t in RESOURCE_ACTIONS).map((t) => RESOURCE_ACTIONS[t]);
     const roles = guardpostRolesArn(s.partition, s.accountId);
+    const boundary = guardpostBoundaryArn(s.partition, s.accountId);
+    const withBoundary = { StringEquals: { "iam:PermissionsBoundary": boundary } };
     const services = uniqueSorted(entries.flatMap((e) => [...e.actions, ...(e.vendedLogs ? VENDED_LOG_ACTIONS : [])]));
     const iam = uniqueSorted(entries.flatMap((e) => e.iam ?? []));
     const attach = uniqueSorted(entries.flatMap((e) => e.attachPolicies ?? []));
@@ -78,10 +88,19 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
         // The bot token is a SecureString under the alerting CMK: SSM encrypts and reads it back for the caller.
         statements.push({ Sid: "SecureParametersThroughSsm", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: { StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" } } });
     }
-    if (iam.length) statements.push({ Sid: "GuardpostRolesOnly", Effect: "Allow", Action: iam, Resource: roles });
+    if (s.types.includes("aws:sqs/queue:Queue") && s.types.includes("aws:s3/bucket:Bucket")) {
+        // `npm run replay` reads parked records from queues and dead-letter objects under the pipeline keys, and
+        // rewrites what still fails: only through SQS and S3.
+        statements.push({ Sid: "ReplayParkedRecordsThroughSqsAndS3", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*",
+            Condition: { StringLike: { "kms:ViaService": ["sqs.*.amazonaws.com", "s3.*.amazonaws.com"] } } });
+    }
+    const bounded = iam.filter((a) => BOUNDARY_CONDITIONED_IAM_ACTIONS.includes(a));
+    const unbounded = iam.filter((a) => !BOUNDARY_CONDITIONED_IAM_ACTIONS.includes(a));
+    if (unbounded.length) statements.push({ Sid: "GuardpostRolesOnly", Effect: "Allow", Action: unbounded, Resource: roles });
+    if (bounded.length) statements.push({ Sid: "GuardpostRolesWithTheBoundaryOnly", Effect: "Allow", Action: bounded, Resource: roles, Condition: withBoundary });
     if (attach.length) {
         statements.push({ Sid: "AttachNamedManagedPoliciesOnly", Effect: "Allow", Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], Resource: roles,
-            Condition: { ArnEquals: { "iam:PolicyARN": attach.map((p) => `arn:${s.partition}:iam::aws:policy/${p}`) } } });
+            Condition: { ArnEquals: { "iam:PolicyARN": attach.map((p) => `arn:${s.partition}:iam::aws:policy/${p}`) }, ...withBoundary } });
     }
     if (passTo.length) {
         statements.push({ Sid: "PassGuardpostRolesToTheirServices", Effect: "Allow", Action: "iam:PassRole", Resource: roles, Condition: { StringEquals: { "iam:PassedToService": passTo } } });
@@ -89,6 +108,23 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     if (linked.length) {
         statements.push({ Sid: "ServiceLinkedRolesByName", Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: `arn:${s.partition}:iam::${s.accountId}:role/aws-service-role/*`,
             Condition: { StringEquals: { "iam:AWSServiceName": linked } } });
+    }
+    if (s.types.includes("aws:iam/serviceLinkedRole:ServiceLinkedRole") || s.types.includes("aws:cfg/recorder:Recorder")) {
+        // The Config recorder records with AWS Config's service-linked role: the provider reads and tags it after
+        // creating (or importing) it, and PutConfigurationRecorder passes it to Config — "when you specify a
+        // service-linked role, you must also have permission to pass that role to the service"
+        // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html). Only that one role.
+        const configRole = `arn:${s.partition}:iam::${s.accountId}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
+        statements.push({ Sid: "ConfigServiceLinkedRole", Effect: "Allow", Action: ["iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags"], Resource: configRole });
+        statements.push({ Sid: "PassConfigServiceLinkedRole", Effect: "Allow", Action: "iam:PassRole", Resource: configRole, Condition: { StringEquals: { "iam:PassedToService": "config.amazonaws.com" } } });
+    }
+    // Services encrypting with guardpost's customer-managed keys (the SIEM domain, CloudTrail, Lambda, Firehose)
+    // create grants on them as the caller; only grants for an AWS resource, never for a principal
+    // (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/encryption-at-rest.html,
+    // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource).
+    if (s.types.includes("aws:kms/key:Key")) {
+        statements.push({ Sid: "GrantsForAwsResourcesOnly", Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: "*",
+            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } });
     }
     if (s.types.some((t) => t === "aws:guardduty/iPSet:IPSet" || t === "aws:guardduty/threatIntelSet:ThreatIntelSet")) {
         statements.push({ Sid: "GuardDutyListsReadThroughItsServiceRole", Effect: "Allow", Action: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
@@ -100,6 +136,12 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     statements.push(
         { Sid: "NeverChangeTheDeployerItself", Effect: "Deny", Action: "iam:*", Resource: s.deployerRoleArn },
         { Sid: "NeverAssumeGuardpostRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: roles },
+        { Sid: "NeverRemoveABoundary", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
+        {
+            Sid: "NeverChangeTheBoundaryPolicy", Effect: "Deny",
+            Action: ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"],
+            Resource: boundary,
+        },
     );
     return policyDocument(statements);
 }
@@ -109,11 +151,16 @@ export interface DeployerRole {
     types: string[];
     trustPolicy: PolicyDocument;
     permissionsPolicy: PolicyDocument;
+    /** The permissions boundary policy to create in the account before the first `pulumi up` (`/guardpost/guardpost-boundary`). */
+    boundaryPolicy: PolicyDocument;
 }
 
-/** The default identity allowed to assume every deployer role: the CI role of the security account. */
-export function defaultTrustedPrincipal(security: AccountConfig): string {
-    return `arn:${partitionOf(security.regions[0])}:iam::${security.id}:role/guardpost-ci`;
+/**
+ * The default identity allowed to assume every deployer role: the stack's CI role in the security account,
+ * `guardpost-ci-<stack>` — the role the README's "Pull requests and deploys" has you create per stack.
+ */
+export function defaultTrustedPrincipal(security: AccountConfig, stack: string): string {
+    return `arn:${partitionOf(security.regions[0])}:iam::${security.id}:role/guardpost-ci-${stack}`;
 }
 
 export function deployerRoleFromPlan(report: PlanReport, accountName: string, trusted?: string[]): DeployerRole {
@@ -125,8 +172,9 @@ export function deployerRoleFromPlan(report: PlanReport, accountName: string, tr
     return {
         account,
         types,
-        trustPolicy: deployerTrustPolicy(trusted?.length ? trusted : [defaultTrustedPrincipal(cfg.securityAccount)]),
+        trustPolicy: deployerTrustPolicy(trusted?.length ? trusted : [defaultTrustedPrincipal(cfg.securityAccount, report.stack)]),
         permissionsPolicy: deployerPermissionsPolicy({ partition, accountId: account.id, kind: account.kind, deployerRoleArn: account.roleArn, types, homeRegion: cfg.homeRegion }),
+        boundaryPolicy: guardpostBoundaryPolicy(partition, account.id),
     };
 }
 
@@ -186,6 +234,16 @@ export function stackSetTemplate(p: { kind: AccountKind; types: string[]; roleNa
     const permissions = deployerPermissionsPolicy({ partition: placeholderPartition, accountId: placeholderAccount, kind: p.kind, deployerRoleArn, types: p.types, homeRegion: p.homeRegion });
     const policies = splitPolicy(permissions);
     const resources: Record<string, unknown> = {
+        // Every role guardpost creates carries this boundary; the deployer may create roles only with it.
+        GuardpostBoundary: {
+            Type: "AWS::IAM::ManagedPolicy",
+            Properties: {
+                ManagedPolicyName: BOUNDARY_POLICY_NAME,
+                Path: BOUNDARY_POLICY_PATH,
+                Description: "guardpost: the permissions boundary of every role guardpost creates (no IAM, no Organizations changes, no AssumeRole)",
+                PolicyDocument: sub(guardpostBoundaryPolicy(placeholderPartition, placeholderAccount)),
+            },
+        },
         DeployerRole: {
             Type: "AWS::IAM::Role",
             Properties: {
@@ -207,7 +265,7 @@ export function stackSetTemplate(p: { kind: AccountKind; types: string[]; roleNa
         AWSTemplateFormatVersion: "2010-09-09",
         Description: `guardpost deployer role for ${p.kind} accounts (generated by npm run deployer-role; do not edit)`,
         Resources: resources,
-        Outputs: { DeployerRoleArn: { Value: { "Fn::GetAtt": ["DeployerRole", "Arn"] } } },
+        Outputs: { DeployerRoleArn: { Value: { "Fn::GetAtt": ["DeployerRole", "Arn"] } }, BoundaryPolicyArn: { Value: { Ref: "GuardpostBoundary" } } },
     };
 }
 
@@ -215,7 +273,7 @@ export function stackSetTemplate(p: { kind: AccountKind; types: string[]; roleNa
 export function stackSetTemplates(report: PlanReport, trusted?: string[]): Record<string, object> {
     const cfg = report.config;
     const roleName = cfg.accounts[0]?.roleArn.split("/").pop() ?? "guardpost-deployer";
-    const principals = trusted?.length ? trusted : [defaultTrustedPrincipal(cfg.securityAccount)];
+    const principals = trusted?.length ? trusted : [defaultTrustedPrincipal(cfg.securityAccount, report.stack)];
     const out: Record<string, object> = {};
     for (const kind of ["management", "security", "workload"] as const) {
         const accounts = cfg.accounts.filter((a) => a.kind === kind);

@@ -10,10 +10,14 @@
  *   transformations (no `esIndexName`: raw records a replay cannot index, which stay);
  * - the shipper's on-failure queue: Lambda's destination records, whose `requestPayload` is the original
  *   CloudWatch Logs event (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html);
- * - the Security Hub dead-letter queue: the EventBridge events themselves.
+ * - the Security Hub dead-letter queue: the EventBridge events themselves;
+ * - outside the SIEM's home region, the log relay's dead letters (`log-relay/rejected/<index>/<id>.json`, the
+ *   shipper's format) and its on-failure queue, whose `requestPayload` is a CloudWatch Logs batch of one relayed log
+ *   group (`relayLogGroups` says which log type) or a Security Hub event.
  *
  * Idempotence: a shipper document goes to the index of its own time under its eventID, a Firehose document to
- * the index and id Firehose recorded, a Security Hub event to its period's index under its event id — so
+ * the index and id Firehose recorded, a Security Hub event to its period's index under its event id, a relayed
+ * record where the relay puts it (its own time, the log event id) — so
  * replaying twice, or replaying something that did reach the SIEM, overwrites instead of duplicating.
  */
 import * as zlib from "zlib";
@@ -22,6 +26,9 @@ import { toCloudTrailDoc } from "../functions/cloudtrail-shipper/cloudtrailDoc";
 import { DEAD_LETTER_PREFIX } from "../functions/cloudtrail-shipper/cloudtrailShipper";
 import { IndexPeriod, periodIndex } from "../functions/cloudtrail-shipper/indexName";
 import { decodeAwslogsData } from "../functions/shared/cwlogs";
+import { RELAY_DEAD_LETTER_PREFIX } from "../functions/log-relay/logRelay";
+import { isRelayKind, isSecurityHubEvent, relayLogEvent, relaySecurityHubEvent, RelayKind, RelayOutcome } from "../functions/log-relay/relayDocs";
+import { DEFAULT_VPC_FLOW_FIELDS, FlowParser, makeFlowParser } from "../functions/vpcflow-transform/vpcflowTransform";
 
 export const REPLAY_SOURCES = ["cloudtrail", "vpcflow", "waf", "dns", "securityhub"] as const;
 export type ReplaySource = (typeof REPLAY_SOURCES)[number];
@@ -40,7 +47,11 @@ export function parseReplayArgs(argv: string[]): ReplayArgs | { error: string } 
     return { stack, sources: source ? [source as ReplaySource] : [...REPLAY_SOURCES], since, outputsFile: get("--outputs") };
 }
 
-export interface ParkingPlace { account: string; region: string; bucket: string; shipperFailureQueueUrl?: string; securityHubDlqUrl?: string }
+export interface ParkingPlace {
+    account: string; region: string; bucket: string; shipperFailureQueueUrl?: string; securityHubDlqUrl?: string;
+    /** The log relay's on-failure queue, and which log type each relayed log group carries (outside the home region). */
+    relayFailureQueueUrl?: string; relayLogGroups?: Record<string, string>;
+}
 
 export interface ObjectStore {
     list(bucket: string, prefix: string): Promise<Array<{ key: string; lastModified: Date }>>;
@@ -164,6 +175,57 @@ function securityHubEvent(period: IndexPeriod) {
     };
 }
 
+/** The relay's dead letters: `rejected/` are documents (replayed to the index they name); the rest stays. */
+async function relayDeadLetters(place: ParkingPlace, store: ObjectStore, sources: ReplaySource[], since: Date | undefined): Promise<Unit[]> {
+    const units: Unit[] = [];
+    for (const o of await store.list(place.bucket, `${RELAY_DEAD_LETTER_PREFIX}/`)) {
+        if (since && o.lastModified < since) continue;
+        const [, letterKind, index = ""] = o.key.split("/");
+        const source = index.split("-")[0];
+        // A payload that could not even be decoded names no index, and so no log type: it is left alone.
+        if (!isRelayKind(source) || !sources.includes(source)) continue;
+        if (letterKind !== "rejected") { units.push({ source, items: [], notReplayable: 1, settle: async () => undefined }); continue; }
+        const letter = JSON.parse((await store.get(place.bucket, o.key)).toString("utf8"));
+        units.push({ source, items: [itemOf(letter.index, letter.id, letter.document)], notReplayable: 0,
+            settle: async failed => { if (failed.length === 0) await store.delete(place.bucket, o.key); } });
+    }
+    return units;
+}
+
+/** What the relay made of one invocation's payload: a Security Hub event, or a batch of a relayed log group. */
+function relayRecord(payload: any, groups: Record<string, string>, period: IndexPeriod, flowParser: FlowParser, now: number): { kind: RelayKind; outcomes: RelayOutcome[] } | undefined {
+    if (isSecurityHubEvent(payload)) return { kind: "securityhub", outcomes: [relaySecurityHubEvent(payload, { period, nowMs: now })] };
+    const decoded = decodeAwslogsData(payload?.awslogs?.data);
+    if (!decoded.ok) return undefined;
+    const kind = groups[decoded.payload.logGroup];
+    if (!isRelayKind(kind)) return undefined;
+    return { kind, outcomes: (decoded.payload.logEvents ?? []).map(e => relayLogEvent(kind, e, { period, flowParser, nowMs: now })) };
+}
+
+/**
+ * The relay's on-failure queue, message by message: each holds one batch of one log type, made into documents as
+ * the relay makes them (without GeoIP for WAF). A message of a log type not being replayed stays in the queue.
+ */
+async function relayQueued(place: ParkingPlace, queue: MessageQueue, sources: ReplaySource[], since: Date | undefined, period: IndexPeriod, now: number): Promise<Unit[]> {
+    const units: Unit[] = [];
+    const url = place.relayFailureQueueUrl!;
+    const flowParser = makeFlowParser(DEFAULT_VPC_FLOW_FIELDS);
+    for (let batch = await queue.receive(url); batch.length > 0; batch = await queue.receive(url)) {
+        for (const m of batch) {
+            if (since && m.sentAt < since) continue;
+            let parsed: { kind: RelayKind; outcomes: RelayOutcome[] } | undefined;
+            try { parsed = relayRecord(JSON.parse(m.body).requestPayload, place.relayLogGroups ?? {}, period, flowParser, now); } catch { parsed = undefined; }
+            const kind = parsed?.kind;
+            const items = (parsed?.outcomes ?? []).flatMap(o => (o.result === "Ok" ? [o.item] : []));
+            const bad = (parsed?.outcomes ?? []).filter(o => o.result === "Failed").length;
+            // Undecodable, or from a log group the outputs do not name: not replayable here; it stays in the queue.
+            if (!kind || !sources.includes(kind)) continue;
+            units.push({ source: kind, items, notReplayable: bad, settle: async failed => { if (failed.length === 0 && bad === 0) await queue.delete(url, m.receipt); } });
+        }
+    }
+    return units;
+}
+
 export async function replay(places: ParkingPlace[], args: Pick<ReplayArgs, "sources" | "since">, deps: ReplayDeps): Promise<ReplaySummary> {
     const now = deps.now ?? Date.now;
     const units: Unit[] = [];
@@ -180,6 +242,8 @@ export async function replay(places: ParkingPlace[], args: Pick<ReplayArgs, "sou
         if (args.sources.includes("securityhub") && place.securityHubDlqUrl) {
             units.push(...await queued(place.securityHubDlqUrl, queue, args.since, securityHubEvent(deps.period), "securityhub"));
         }
+        units.push(...await relayDeadLetters(place, store, args.sources, args.since));
+        if (place.relayFailureQueueUrl) units.push(...await relayQueued(place, queue, args.sources, args.since, deps.period, now()));
     }
     const summary = Object.fromEntries(REPLAY_SOURCES.map(s => [s, { shipped: 0, stillFailing: 0, notReplayable: 0 }])) as ReplaySummary;
     const total = units.reduce((n, u) => n + u.items.length, 0);

@@ -98,19 +98,25 @@ describe("reserved concurrency for the shipper and Telegram", function () {
 });
 
 describe("log sources outside the SIEM's home region", () => {
-    it("are refused before anything is created, naming the source, the reason and the options", () => {
+    it("are accepted (the log relay ships them), and the relay's reservation counts against the region's Lambda quota", () => {
         const raw = readStackFile("dev").config;
         const accounts = JSON.parse(raw["guardpost:accounts"]);
         const sandbox = accounts.find((a: any) => a.name === "sandbox");
         sandbox.logs.vpcFlowLogs["us-east-1"] = ["vpc-0fedcba9876543210"];
         sandbox.logs.wafWebAclArns.push("arn:aws:wafv2:us-east-1:222222222222:global/webacl/cdn/9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0");
+        const cfg = parseConfig({ ...raw, "guardpost:accounts": JSON.stringify(accounts) });
+        const account = cfg.accounts.find((a) => a.name === "sandbox")!;
+        expect(reservedConcurrencyIn(cfg, account, "us-east-1"), "us-east-1 relays: relay + Telegram").to.equal(5 + 5);
+        expect(reservedConcurrencyIn(cfg, account, "ap-northeast-2"), "the home region ships through Firehose: shipper + Telegram").to.equal(15);
+        // A quota that holds Telegram alone but not the relay beside it is refused, naming the relay's key.
+        sandbox.lambdaConcurrencyQuota = UNRESERVED_CONCURRENCY_FLOOR + 15;
         let message = "";
-        try { parseConfig({ ...raw, "guardpost:accounts": JSON.stringify(accounts) }); } catch (e) { message = (e as Error).message; }
-        expect(message).to.contain("guardpost:accounts[sandbox].logs.vpcFlowLogs.us-east-1: VPC flow logs of vpc-0fedcba9876543210 in us-east-1 cannot reach the SIEM in ap-northeast-2");
-        expect(message).to.contain("(CloudFront web ACLs log in us-east-1 only)");
-        expect(message).to.contain("ship the VPC flow logs of these VPCs from ap-northeast-2 only");
-        expect(message).to.contain("https://docs.aws.amazon.com/firehose/latest/dev/across.html");
-        expect(message).to.contain("https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CreateSubscriptionFilterFirehose-Account.html");
+        try { parseConfig({ ...raw, "guardpost:accounts": JSON.stringify(accounts), "guardpost:logs": JSON.stringify({ ...JSON.parse(raw["guardpost:logs"]), relayReservedConcurrency: 11 }) }); } catch (e) { message = (e as Error).message; }
+        expect(message).to.contain("guardpost reserves 16 concurrent executions in us-east-1 (logs.shipperReservedConcurrency, logs.relayReservedConcurrency where it relays");
+        let bad = "";
+        try { parseConfig({ ...raw, "guardpost:logs": JSON.stringify({ ...JSON.parse(raw["guardpost:logs"]), relayReservedConcurrency: -1 }) }); } catch (e) { bad = (e as Error).message; }
+        expect(bad).to.contain("guardpost:logs.relayReservedConcurrency");
+        expect(bad).to.contain("log relay");
     });
 
     it("both stack files pass, so they are deployable as written", () => {

@@ -5,6 +5,7 @@ import * as path from "path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { runPlan, type PlanReport } from "../plan/plan";
 import { DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS } from "../scripts/deployerRoleActions";
+import { guardpostBoundaryArn } from "../scripts/deployerBoundary";
 import { deployerRoleFromPlan, MANAGED_POLICY_MAX_CHARS, policyChars, splitPolicy, stackSetTemplates, typesInAccount, unmappedTypes } from "../scripts/deployerRoleLib";
 import { main } from "../scripts/deployerRole";
 import { trustAllows } from "./support/stsPeer";
@@ -14,10 +15,10 @@ import { trustAllows } from "./support/stsPeer";
  * action names that do not exist in AWS's service authorization reference): everything each declared
  * resource type needs is allowed, escalation paths are denied.
  */
-async function decide(policy: object, principal: string, account: string, action: string, resource: string, context: Record<string, string | string[]> = {}): Promise<string> {
+async function decide(policy: object, principal: string, account: string, action: string, resource: string, context: Record<string, string | string[]> = {}, resourcePolicy?: object): Promise<string> {
     const r: any = await runSimulation({
         request: { principal, action, resource: { resource, accountId: account }, contextVariables: context },
-        identityPolicies: [{ name: "deployer", policy }], serviceControlPolicies: [], resourceControlPolicies: [],
+        identityPolicies: [{ name: "deployer", policy }], serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy,
     }, {});
     if (r.resultType === "error") return `error: ${JSON.stringify(r.errors)}`;
     return r.overallResult;
@@ -56,6 +57,8 @@ describe("the deployer role", function () {
                 const policy = role.permissionsPolicy;
                 const p = account.roleArn;
                 const guardpostRole = `arn:aws:iam::${account.id}:role/guardpost/prod-payments-shipper-role-abc1234`;
+                // Roles are created and changed only with guardpost's boundary on them (test/permissionsBoundary.test.ts).
+                const bounded = { "iam:PermissionsBoundary": guardpostBoundaryArn("aws", account.id) };
                 for (const type of role.types) {
                     if (type.startsWith(DYNAMIC_TYPE_PREFIX)) {
                         for (const action of OPENSEARCH_REST_ACTIONS) {
@@ -68,13 +71,13 @@ describe("the deployer role", function () {
                         expect(await decide(policy, p, account.id, action, "*"), `${account.name} ${type} ${action}`).to.equal("Allowed");
                     }
                     for (const action of entry.iam ?? []) {
-                        expect(await decide(policy, p, account.id, action, guardpostRole), `${account.name} ${type} ${action}`).to.equal("Allowed");
+                        expect(await decide(policy, p, account.id, action, guardpostRole, bounded), `${account.name} ${type} ${action}`).to.equal("Allowed");
                     }
                     if (entry.passRoleTo) {
                         expect(await decide(policy, p, account.id, "iam:PassRole", guardpostRole, { "iam:PassedToService": entry.passRoleTo }), `${type} PassRole`).to.equal("Allowed");
                     }
                     for (const managed of entry.attachPolicies ?? []) {
-                        expect(await decide(policy, p, account.id, "iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": `arn:aws:iam::aws:policy/${managed}` })).to.equal("Allowed");
+                        expect(await decide(policy, p, account.id, "iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": `arn:aws:iam::aws:policy/${managed}`, ...bounded })).to.equal("Allowed");
                     }
                     for (const service of entry.serviceLinkedRoles ?? []) {
                         expect(await decide(policy, p, account.id, "iam:CreateServiceLinkedRole", `arn:aws:iam::${account.id}:role/aws-service-role/${service}/AWSServiceRole`, { "iam:AWSServiceName": service }), service).to.equal("Allowed");
@@ -97,7 +100,7 @@ describe("the deployer role", function () {
                 await denied(action, `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`);
                 await denied(action, p);
             }
-            await denied("iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" });
+            await denied("iam:AttachRolePolicy", guardpostRole, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess", "iam:PermissionsBoundary": guardpostBoundaryArn("aws", id) });
             await denied("iam:AttachRolePolicy", p, { "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess" });
             await denied("iam:AttachRolePolicy", p, { "iam:PolicyARN": "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole" });
             await denied("iam:PassRole", guardpostRole, { "iam:PassedToService": "ec2.amazonaws.com" });
@@ -110,13 +113,63 @@ describe("the deployer role", function () {
         }
     });
 
-    it("trusts only guardpost-* session names of the trusted principal", () => {
+    it("lets services use guardpost's keys and Config's service-linked role the way AWS requires (review fixes)", async () => {
+        const report = reports.prod;
+        for (const account of report.config.accounts) {
+            const role = deployerRoleFromPlan(report, account.name);
+            const policy = role.permissionsPolicy;
+            const p = account.roleArn;
+            const id = account.id;
+            const keyPolicy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${id}:root` }, Action: "kms:*", Resource: "*" }] };
+            const key = `arn:aws:kms:ap-northeast-2:${id}:key/k`;
+            // A domain, trail or function encrypting with a CMK creates a grant as the caller — for an AWS resource only.
+            expect(await decide(policy, p, id, "kms:CreateGrant", key, { "kms:GrantIsForAWSResource": "true" }, keyPolicy), account.name).to.equal("Allowed");
+            expect(await decide(policy, p, id, "kms:CreateGrant", key, { "kms:GrantIsForAWSResource": "false" }, keyPolicy), account.name).to.match(/Denied$/);
+            // AWS Config's service-linked role: read and tagged by the provider, passed to Config only.
+            const slr = `arn:aws:iam::${id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
+            if (role.types.includes("aws:iam/serviceLinkedRole:ServiceLinkedRole")) {
+                for (const action of ["iam:GetRole", "iam:TagRole"]) expect(await decide(policy, p, id, action, slr), `${account.name} ${action}`).to.equal("Allowed");
+                expect(await decide(policy, p, id, "iam:PassRole", slr, { "iam:PassedToService": "config.amazonaws.com" }), account.name).to.equal("Allowed");
+                expect(await decide(policy, p, id, "iam:PassRole", slr, { "iam:PassedToService": "lambda.amazonaws.com" }), account.name).to.match(/Denied$/);
+                expect(await decide(policy, p, id, "iam:PutRolePolicy", slr), account.name).to.match(/Denied$/);
+            }
+        }
+        // The management account: Detective's and CloudTrail's service-linked roles, and the organization's structure.
+        const management = report.config.managementAccount!;
+        const mgmt = deployerRoleFromPlan(report, management.name).permissionsPolicy;
+        for (const service of ["detective.amazonaws.com", "cloudtrail.amazonaws.com"]) {
+            expect(await decide(mgmt, management.roleArn, management.id, "iam:CreateServiceLinkedRole", `arn:aws:iam::${management.id}:role/aws-service-role/${service}/x`, { "iam:AWSServiceName": service }), service).to.equal("Allowed");
+        }
+        expect(await decide(mgmt, management.roleArn, management.id, "organizations:DescribeOrganizationalUnit", "*")).to.equal("Allowed");
+        // WAF logging (payments' web ACLs): WAF's service-linked role and the stream listing.
+        const payments = report.config.accounts.find(a => a.name === "payments")!;
+        const pay = deployerRoleFromPlan(report, "payments").permissionsPolicy;
+        expect(await decide(pay, payments.roleArn, payments.id, "iam:CreateServiceLinkedRole", `arn:aws:iam::${payments.id}:role/aws-service-role/wafv2.amazonaws.com/x`, { "iam:AWSServiceName": "wafv2.amazonaws.com" })).to.equal("Allowed");
+        expect(await decide(pay, payments.roleArn, payments.id, "firehose:ListDeliveryStreams", "*")).to.equal("Allowed");
+    });
+
+    it("lets npm run replay and check-subscriptions read what they read: queues, parked objects through SQS and S3, topic subscriptions", async () => {
+        for (const account of reports.prod.config.accounts) {
+            const policy = deployerRoleFromPlan(reports.prod, account.name).permissionsPolicy;
+            const key = `arn:aws:kms:us-east-1:${account.id}:key/k`;
+            // guardpost's key policies let the account's IAM policies decide (their "AccountAdministers" statement).
+            const keyPolicy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account.id}:root` }, Action: "kms:*", Resource: "*" }] };
+            expect(await decide(policy, account.roleArn, account.id, "kms:Decrypt", key, { "kms:ViaService": "sqs.us-east-1.amazonaws.com" }, keyPolicy), account.name).to.equal("Allowed");
+            expect(await decide(policy, account.roleArn, account.id, "kms:GenerateDataKey", key, { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, keyPolicy), account.name).to.equal("Allowed");
+            expect(await decide(policy, account.roleArn, account.id, "kms:Decrypt", key, { "kms:ViaService": "ec2.us-east-1.amazonaws.com" }, keyPolicy), account.name).to.match(/Denied$/);
+            expect(await decide(policy, account.roleArn, account.id, "sqs:ReceiveMessage", `arn:aws:sqs:us-east-1:${account.id}:q`), account.name).to.equal("Allowed");
+            expect(await decide(policy, account.roleArn, account.id, "sns:ListSubscriptionsByTopic", `arn:aws:sns:us-east-1:${account.id}:t`), account.name).to.equal("Allowed");
+        }
+    });
+
+    it("trusts only guardpost-* session names of the stack's CI role (guardpost-ci-<stack>, as the README has you create it)", () => {
         const role = deployerRoleFromPlan(reports.prod, "payments");
-        const ci = "arn:aws:iam::100000000002:role/guardpost-ci";
+        const ci = "arn:aws:iam::100000000002:role/guardpost-ci-prod";
+        expect(trustAllows(role.trustPolicy, "arn:aws:iam::100000000002:role/guardpost-ci-dev", "guardpost-prod")).to.equal(false);
         expect(trustAllows(role.trustPolicy, ci, "guardpost-prod")).to.equal(true);
         expect(trustAllows(role.trustPolicy, ci, "guardpost-opensearch")).to.equal(true);
         expect(trustAllows(role.trustPolicy, ci, "someone-else")).to.equal(false);
-        expect(trustAllows(role.trustPolicy, "arn:aws:iam::999999999999:role/guardpost-ci", "guardpost-prod")).to.equal(false);
+        expect(trustAllows(role.trustPolicy, "arn:aws:iam::999999999999:role/guardpost-ci-prod", "guardpost-prod")).to.equal(false);
     });
 
     it("writes one StackSet template per account kind whose managed policies fit IAM's size limit and become each account's policy", () => {
@@ -127,6 +180,10 @@ describe("the deployer role", function () {
             expect(policies.length, file).to.be.greaterThan(0);
             for (const mp of policies) expect(policyChars(mp.Properties.PolicyDocument), file).to.be.at.most(MANAGED_POLICY_MAX_CHARS);
             expect(t.Resources.DeployerRole.Properties.RoleName).to.equal("guardpost-deployer");
+            // The boundary every guardpost role carries is created by the same template, under /guardpost/.
+            expect(t.Resources.GuardpostBoundary.Type).to.equal("AWS::IAM::ManagedPolicy");
+            expect(t.Resources.GuardpostBoundary.Properties).to.include({ ManagedPolicyName: "guardpost-boundary", Path: "/guardpost/" });
+            expect(policyChars(t.Resources.GuardpostBoundary.Properties.PolicyDocument), file).to.be.at.most(MANAGED_POLICY_MAX_CHARS);
             expect(JSON.stringify(t.Resources.DeployerRole.Properties)).to.not.contain("/guardpost/*\"");
         }
         // Substituting a real account reproduces exactly the policy computed for that account.
@@ -150,8 +207,10 @@ describe("the deployer role", function () {
             const code = await main(["--stack", "prod", "--account", "payments", "--json", "--stackset", dir], (s) => { out += s; }, (s) => { err += s + "\n"; });
             expect(code, err).to.equal(0);
             const printed = JSON.parse(out);
-            expect(Object.keys(printed)).to.deep.equal(["trustPolicy", "permissionsPolicy"]);
-            expect(printed.permissionsPolicy.Statement.map((s: any) => s.Sid)).to.include.members(["GuardpostServices", "GuardpostRolesOnly", "PassGuardpostRolesToTheirServices", "NeverChangeTheDeployerItself"]);
+            expect(Object.keys(printed)).to.deep.equal(["trustPolicy", "permissionsPolicy", "boundaryPolicy"]);
+            expect(printed.permissionsPolicy.Statement.map((s: any) => s.Sid)).to.include.members(["GuardpostServices", "GuardpostRolesOnly", "GuardpostRolesWithTheBoundaryOnly",
+                "PassGuardpostRolesToTheirServices", "NeverChangeTheDeployerItself", "NeverRemoveABoundary", "NeverChangeTheBoundaryPolicy"]);
+            expect(printed.boundaryPolicy.Statement.map((s: any) => s.Sid)).to.include.members(["WhatGuardpostRolesDo", "NoIam", "NoOrganizationsChanges", "NoAssumingRoles"]);
             expect(fs.readdirSync(dir).sort()).to.deep.equal(["deployer-role-management.json", "deployer-role-security.json", "deployer-role-workload.json"]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

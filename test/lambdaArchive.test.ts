@@ -82,7 +82,7 @@ describe("lambdaArchive: one archive per factory and package selection, as Callb
         const { resources } = await runMocked(() => {
             for (const region of ["eu-west-1", "us-east-1"]) {
                 new GuardedFunction(`waf-${region}`, {
-                    region, functionTag: "waf-transform", description: "test", callbackFactory: createWafTransformHandler, packages: ["maxmind"],
+                    region, permissionsBoundary: "arn:aws:iam::111111111111:policy/guardpost/guardpost-boundary", functionTag: "waf-transform", description: "test", callbackFactory: createWafTransformHandler, packages: ["maxmind"],
                 }, { provider: testProvider("111111111111", region) });
             }
         });

@@ -299,7 +299,8 @@ describe("LogPipeline component", function () {
     });
 
     it("without a trail mode (other regions, member accounts) has no trail, shipper or layer; only the streams that region has", async () => {
-        const elsewhere = await plan(args({ region: "eu-central-1", trail: "none", wafWebAclArns: [], dnsQueryLogVpcIds: [], vpcFlowLogVpcIds: [VPC], securityHubFindings: false }));
+        // The SIEM in the same region, so the flow logs take Firehose (elsewhere the relay does: logRelayComponent.test.ts).
+        const elsewhere = await plan(args({ region: "eu-central-1", domainRegion: "eu-central-1", trail: "none", wafWebAclArns: [], dnsQueryLogVpcIds: [], vpcFlowLogVpcIds: [VPC], securityHubFindings: false }));
         expect(byType(elsewhere, "aws:cloudtrail/trail:Trail")).to.have.length(0);
         expect(byType(elsewhere, "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")).to.have.length(0);
         expect(byType(elsewhere, "aws:lambda/layerVersion:LayerVersion"), "no GeoIP user here").to.have.length(0);

@@ -31,7 +31,7 @@ function bucketSet(opts: { block?: boolean; sslOnly?: boolean } = {}): RuleResou
 
 describe("policy rules", () => {
     it("pass on well-configured resources of every kind", () => {
-        const role = res("aws:iam/role:Role", {});
+        const role = res("aws:iam/role:Role", { permissionsBoundary: "arn:aws:iam::111111111111:policy/guardpost/guardpost-boundary" });
         expect(messages([
             res("aws:guardduty/detector:Detector", { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" }),
             res("aws:opensearch/domain:Domain", goodDomain),
@@ -60,11 +60,13 @@ describe("policy rules", () => {
         ["a function on nodejs16.x", () => [res("aws:lambda/function:Function", { runtime: "nodejs16.x", role: "arn:aws:iam::1:role/r" })], "Lambda runtime nodejs16.x is not a supported Node.js runtime"],
         ["a function without a role", () => [res("aws:lambda/function:Function", { runtime: "nodejs22.x" })], "no explicit role"],
         ["a function whose role has a full-access policy", () => {
-            const role = res("aws:iam/role:Role", {});
+            const role = res("aws:iam/role:Role", { permissionsBoundary: "arn:aws:iam::111111111111:policy/guardpost/guardpost-boundary" });
             return [role,
                 res("aws:lambda/function:Function", { runtime: "nodejs22.x", role: "arn" }, { role: [role.urn] }),
                 res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { policyArn: "arn:aws:iam::aws:policy/AmazonS3FullAccess" }, { role: [role.urn] })];
         }, "lambda-role-not-full-access: Lambda r"],
+        ["a role without guardpost's boundary", () => [res("aws:iam/role:Role", {})], "iam-role-guardpost-boundary: IAM role has permissions boundary (none)"],
+        ["a role with another boundary", () => [res("aws:iam/role:Role", { permissionsBoundary: "arn:aws:iam::111111111111:policy/AdministratorAccess" })], "has permissions boundary arn:aws:iam::111111111111:policy/AdministratorAccess"],
         ["a star-on-star policy", () => [res("aws:iam/policy:Policy", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["*"], Resource: "*" }] }) })], "iam-no-star-on-star"],
         ["a single-region trail", () => [res("aws:cloudtrail/trail:Trail", { isMultiRegionTrail: false, enableLogFileValidation: true })], "CloudTrail trail is single-region"],
         ["a trail without log file validation", () => [res("aws:cloudtrail/trail:Trail", { isMultiRegionTrail: true })], "no log file validation"],

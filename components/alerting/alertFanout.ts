@@ -11,6 +11,7 @@ import { queueDepthAlarm } from "../shared/alarms";
 import { siemDetectionsTopic } from "./siemDetectionsTopic";
 import { GuardedFunction } from "../shared/guardedFunction";
 import { partitionOf } from "../../model/partition";
+import { guardpostBoundaryArn } from "../../model/iamPath";
 
 /** Packages the Telegram handler requires at run time; everything else stays out of its archive. */
 export const TELEGRAM_ALERT_PACKAGES = ["node-telegram-bot-api"];
@@ -205,6 +206,7 @@ export class AlertFanout extends pulumi.ComponentResource {
             // unconditional kms:Decrypt in this role, which would make the via-SSM condition meaningless.
             fn = new GuardedFunction(`${name}-telegram`, {
                 region,
+                permissionsBoundary: guardpostBoundaryArn(partition, account),
                 functionTag: "telegram-alert",
                 description: `guardpost ${stage}: GuardDuty findings${siemDetections ? " and SIEM detections" : ""} to Telegram`,
                 callbackFactory: createTelegramAlertHandler,

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
+import { GUARDPOST_ROLE_PATH, guardpostBoundaryArn } from "../../model/iamPath";
 import {
     aggregatorLinking, DetectionMode, enabledFeatureNames, planFeatures, ProtectionSwitches, slug, ThreatList, threatListKey,
     threatListLocation, validateDetectionArgs,
@@ -177,6 +177,7 @@ export class DetectionBaseline extends pulumi.ComponentResource {
                 const id = `${name}-malware-s3-${slug(bucket)}`;
                 const role = new aws.iam.Role(`${id}-role`, {
                     path: GUARDPOST_ROLE_PATH,
+                    permissionsBoundary: guardpostBoundaryArn(partitionOf(region), args.accountId),
                     assumeRolePolicy: JSON.stringify(malwareProtectionTrustPolicy(args.accountId)),
                     description: `GuardDuty Malware Protection for S3: scans and tags s3://${bucket}`,
                     tags,

@@ -4,7 +4,7 @@
  * (https://docs.aws.amazon.com/securityhub/latest/userguide/config-controls.html#config-1). Called by
  * DetectionBaseline; every resource is the baseline's child.
  */
-import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
+import { GUARDPOST_ROLE_PATH, guardpostBoundaryArn } from "../../model/iamPath";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { importId } from "../../model/services";
@@ -66,6 +66,7 @@ export function declareAggregator(parent: pulumi.Resource, name: string, args: D
     }
     const role = new aws.iam.Role(`${name}-config-aggregator-role`, {
         path: GUARDPOST_ROLE_PATH,
+        permissionsBoundary: guardpostBoundaryArn(partitionOf(region), args.accountId),
         assumeRolePolicy: JSON.stringify(aggregatorTrustPolicy(args.accountId)),
         description: "AWS Config organization aggregator for guardpost",
         tags: args.tags,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
+import { GUARDPOST_ROLE_PATH, guardpostBoundaryArn } from "../../model/iamPath";
 import { createCloudTrailShipperHandler, DEAD_LETTER_PREFIX, SHIPPER_TIMEOUT_SECONDS } from "../../functions/cloudtrail-shipper/cloudtrailShipper";
 import { createVpcflowTransformHandler, DEFAULT_VPC_FLOW_FIELDS, vpcFlowLogFormat } from "../../functions/vpcflow-transform/vpcflowTransform";
 import { createWafTransformHandler } from "../../functions/waf-transform/wafTransform";
@@ -14,6 +14,9 @@ import { queueDepthAlarm } from "../shared/alarms";
 import { SecureBucket } from "../shared/secureBucket";
 import { GeoipLayer } from "./geoipLayer";
 import { OFFLINE_PLAN_ENV } from "../../model/offlinePlan";
+import { LogRelay } from "./logRelay";
+import { parkedObjectsAlarm } from "./parkedObjectsAlarm";
+import { logPathFor } from "./relayPolicies";
 
 /** Which trail an account×region gets; the caller decides (only the account's trail region gets one). */
 export type TrailMode = "none" | "account" | "organization";
@@ -69,37 +72,17 @@ export interface LogPipelineArgs {
      * account's pool from the Telegram function) and its guaranteed share. 0 = none. Default 10.
      */
     shipperReservedConcurrency?: number;
+    /**
+     * Concurrency reserved for the log relay, which ships this region's VPC flow, WAF, Resolver and Security Hub
+     * logs when the region is not the SIEM's (`domainRegion`): its ceiling during an OpenSearch outage. 0 = none.
+     * Default 5.
+     */
+    relayReservedConcurrency?: number;
     /** One SIEM index per log type per `month` (default) or `day` — the SIEM's `indexPeriod`. */
     indexPeriod?: "month" | "day";
 }
 
-/**
- * Every object written to the dead-letter bucket is a parked failure — shipper dead letters, Firehose's
- * failed documents and failed transformations — so S3 request metrics on the whole bucket count them,
- * and any PUT raises the alarm.
- */
-function parkedObjectsAlarm(name: string, region: string, bucketName: pulumi.Output<string>, stage: string, alarmTopicArn: pulumi.Input<string> | undefined,
-    tags: Record<string, string>, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
-    const metric = new aws.s3.BucketMetric(`${name}-parked`, { region, bucket: bucketName, name: PARKED_METRIC_ID }, { parent });
-    return new aws.cloudwatch.MetricAlarm(`${name}-parked`, {
-        region,
-        alarmDescription: `guardpost ${stage}: log records could not be indexed and were parked in the dead-letter bucket (under ${DEAD_LETTER_PREFIX}/ and firehose/<kind>/)`,
-        namespace: "AWS/S3",
-        metricName: "PutRequests",
-        dimensions: { BucketName: bucketName, FilterId: metric.name },
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: alarmTopicArn ? [alarmTopicArn] : [],
-        tags,
-    }, { parent });
-}
-
-/** S3 request-metrics filter id of the dead-letter bucket (the `FilterId` dimension). */
-export const PARKED_METRIC_ID = "parked-records";
+export { PARKED_METRIC_ID } from "./parkedObjectsAlarm";
 
 /** Layers unpack under /opt; these are the databases' paths inside the functions. */
 export const GEOIP_LAYER_CITY = "/opt/geoip/GeoLite2-City.mmdb";
@@ -142,12 +125,14 @@ function validate(name: string, a: LogPipelineArgs): void {
 /**
  * Ships an account×region's security logs into the central SIEM domain: CloudTrail (trail → CloudWatch
  * Logs → shipper Lambda, in the trail region only), VPC flow logs, WAF logs, Route 53 Resolver query logs
- * and Security Hub findings (each through its own Firehose stream). Every writer role is created from a
+ * and Security Hub findings (each through its own Firehose stream in the SIEM's home region; from any other region
+ * through the log relay — CloudWatch Logs → log-relay Lambda — because Firehose delivers to a domain only in its own
+ * region: see logRelay.ts). Every writer role is created from a
  * trust policy alone, so `writerRoleArns` exist before the domain; the domain's ARN and endpoint reach only
  * policies and environment variables. Whatever cannot be indexed is kept in the dead-letter bucket.
  */
 export class LogPipeline extends pulumi.ComponentResource {
-    /** Shipper and Firehose roles, for the domain access policy and the guardpost_log_writer mapping. */
+    /** Shipper, Firehose and relay roles, for the domain access policy and the guardpost_log_writer mapping. */
     declare readonly writerRoleArns: pulumi.Output<string>[];
     declare readonly deadLetterBucketName: pulumi.Output<string>;
     declare readonly trailArn: pulumi.Output<string> | undefined;
@@ -155,8 +140,11 @@ export class LogPipeline extends pulumi.ComponentResource {
     declare readonly streamArns: Record<string, pulumi.Output<string>>;
     /** Log sources shipped from here: `cloudtrail`, `vpcflow`, `waf`, `dns`, `securityhub`. */
     declare readonly enabledSources: string[];
-    /** Where failed records wait for `npm run replay`: the dead-letter bucket and the queues. */
-    declare readonly parking: pulumi.Output<{ bucket: string; shipperFailureQueueUrl?: string; securityHubDlqUrl?: string }>;
+    /**
+     * Where failed records wait for `npm run replay`: the dead-letter bucket and the queues; with the relay, its
+     * on-failure queue and which log type each relayed log group carries.
+     */
+    declare readonly parking: pulumi.Output<{ bucket: string; shipperFailureQueueUrl?: string; securityHubDlqUrl?: string; relayFailureQueueUrl?: string; relayLogGroups?: Record<string, string> }>;
 
     constructor(name: string, args: LogPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before super: bad arguments must fail without registering a half-built component.
@@ -175,6 +163,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const account = args.accountId;
         const region = args.region;
         const partition = partitionOf(region);
+        const boundary = guardpostBoundaryArn(partition, account);
         const retention = args.retentionDays ?? 90;
         const indexPeriod = args.indexPeriod ?? "month";
         const logRetention = cloudWatchRetention(retention);
@@ -208,7 +197,7 @@ export class LogPipeline extends pulumi.ComponentResource {
                 tags,
             }, parent).arn;
         }
-        const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention };
+        const fnCommon = { kmsKeyArn: key.arn, alarmTopicArn: args.alarmTopicArn, logRetentionDays: logRetention, permissionsBoundary: boundary };
 
         let trailOut: pulumi.Output<string> | undefined;
         let shipperQueueUrl: pulumi.Output<string> | undefined;
@@ -232,6 +221,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             }, parent);
             const cwlRole = new aws.iam.Role(`${name}-trail-to-logs`, {
                 path: GUARDPOST_ROLE_PATH,
+                permissionsBoundary: boundary,
                 description: "CloudTrail delivery to its CloudWatch Logs group",
                 assumeRolePolicy: JSON.stringify(cloudTrailLogsTrust({ account, trailArn: thisTrailArn })),
                 tags,
@@ -318,7 +308,7 @@ export class LogPipeline extends pulumi.ComponentResource {
         const fh = args.firehoseBuffering ?? {};
         const stream = (kind: string, streamName: string, transformArn?: pulumi.Input<string>) => {
             const s = new FirehoseStream(`${name}-${kind}`, {
-                kind, streamName, account, region, transformArn,
+                kind, streamName, account, region, transformArn, permissionsBoundary: boundary,
                 indexRotationPeriod: indexPeriod === "day" ? "OneDay" : "OneMonth",
                 domainArn: args.domainArn, domainEndpoint: args.domainEndpoint,
                 bucketArn: deadLetters.arn, keyArn: key.arn,
@@ -333,7 +323,25 @@ export class LogPipeline extends pulumi.ComponentResource {
             return s;
         };
 
-        const vpcIds = args.vpcFlowLogVpcIds ?? [];
+        // Outside the SIEM's home region Firehose cannot reach the domain: the relay ships these sources instead.
+        const relayed = logPathFor(region, args.domainRegion) === "relay";
+        let relay: LogRelay | undefined;
+        if (relayed && ((args.vpcFlowLogVpcIds ?? []).length + wafArns.length + (args.dnsQueryLogVpcIds ?? []).length > 0 || args.securityHubFindings)) {
+            relay = new LogRelay(`${name}-relay`, {
+                stage, accountId: account, region, partition,
+                domainArn: args.domainArn, domainEndpoint: args.domainEndpoint, domainRegion: args.domainRegion, indexPeriod,
+                vpcFlowLogVpcIds: args.vpcFlowLogVpcIds ?? [], vpcFlowFields: [...DEFAULT_VPC_FLOW_FIELDS],
+                wafWebAclArns: wafArns, wafRedactedHeaders: WAF_REDACTED_HEADERS,
+                dnsQueryLogVpcIds: args.dnsQueryLogVpcIds ?? [], securityHubFindings: args.securityHubFindings,
+                deadLetterBucketName: deadLetters.name, deadLetterBucketArn: deadLetters.arn, keyArn: key.arn,
+                logRetentionDays: logRetention, layerArn, geoEnv, alarmTopicArn: args.alarmTopicArn,
+                reservedConcurrency: args.relayReservedConcurrency ?? 5, permissionsBoundary: boundary, tags,
+            }, parent);
+            writers.push(relay.writerRoleArn);
+            securityHubDlqUrl = relay.securityHubDlqUrl;
+        }
+
+        const vpcIds = relayed ? [] : args.vpcFlowLogVpcIds ?? [];
         if (vpcIds.length > 0) {
             const fields = [...DEFAULT_VPC_FLOW_FIELDS];
             const fn = new GuardedFunction(`${name}-vpcflow-transform`, {
@@ -362,7 +370,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             }
         }
 
-        if (wafArns.length > 0) {
+        if (wafArns.length > 0 && !relayed) {
             const fn = new GuardedFunction(`${name}-waf-transform`, {
                 region,
                 functionTag: "waf-transform",
@@ -387,7 +395,7 @@ export class LogPipeline extends pulumi.ComponentResource {
             }
         }
 
-        const dnsVpcs = args.dnsQueryLogVpcIds ?? [];
+        const dnsVpcs = relayed ? [] : args.dnsQueryLogVpcIds ?? [];
         if (dnsVpcs.length > 0) {
             const s = stream("dns", `guardpost-${stage}-dns`);
             const config = new aws.route53.ResolverQueryLogConfig(`${name}-dns`, { region, name: `guardpost-${stage}`, destinationArn: s.arn, tags }, parent);
@@ -396,10 +404,11 @@ export class LogPipeline extends pulumi.ComponentResource {
             }
         }
 
-        if (args.securityHubFindings) {
+        if (args.securityHubFindings && !relayed) {
             const s = stream("securityhub", `guardpost-${stage}-securityhub`);
             const role = new aws.iam.Role(`${name}-securityhub-events`, {
                 path: GUARDPOST_ROLE_PATH,
+                permissionsBoundary: boundary,
                 description: "EventBridge → Firehose for Security Hub findings",
                 assumeRolePolicy: JSON.stringify(eventsTrust(account)),
                 tags,
@@ -439,12 +448,14 @@ export class LogPipeline extends pulumi.ComponentResource {
         }
 
         this.writerRoleArns = writers;
-        this.parking = pulumi.all([deadLetters.name, shipperQueueUrl, securityHubDlqUrl]).apply(([bucket, shipperFailureQueueUrl, dlqUrl]) =>
-            ({ bucket, ...(shipperFailureQueueUrl ? { shipperFailureQueueUrl } : {}), ...(dlqUrl ? { securityHubDlqUrl: dlqUrl } : {}) }));
+        const relayGroups = relay?.logGroupKinds;
+        this.parking = pulumi.all([deadLetters.name, shipperQueueUrl, securityHubDlqUrl, relay?.failureQueueUrl]).apply(([bucket, shipperFailureQueueUrl, dlqUrl, relayQueueUrl]) =>
+            ({ bucket, ...(shipperFailureQueueUrl ? { shipperFailureQueueUrl } : {}), ...(dlqUrl ? { securityHubDlqUrl: dlqUrl } : {}),
+                ...(relayQueueUrl ? { relayFailureQueueUrl: relayQueueUrl, relayLogGroups: relayGroups } : {}) }));
         this.deadLetterBucketName = deadLetters.name;
         this.trailArn = trailOut;
         this.streamArns = streams;
-        this.enabledSources = [...(withTrail ? ["cloudtrail"] : []), ...Object.keys(streams)];
+        this.enabledSources = [...(withTrail ? ["cloudtrail"] : []), ...Object.keys(streams), ...(relay?.kinds ?? [])];
         this.registerOutputs({ deadLetterBucketName: deadLetters.name, trailArn: trailOut, streamArns: streams, enabledSources: this.enabledSources });
     }
 }

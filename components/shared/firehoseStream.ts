@@ -19,6 +19,8 @@ export interface FirehoseStreamArgs {
     account: pulumi.Input<string>;
     /** Region of the stream (plain: the KMS `ViaService` condition names it). */
     region: string;
+    /** ARN of guardpost's permissions boundary in the stream's account, set on its role. */
+    permissionsBoundary: string;
     /** SIEM domain (possibly in another account): used in the role policy and the endpoint only. */
     domainArn: pulumi.Input<string>;
     /** Domain endpoint, host or URL; delivery goes to its `https://` cluster endpoint. */
@@ -67,6 +69,7 @@ export class FirehoseStream extends pulumi.ComponentResource {
 
         const role = new aws.iam.Role(`${name}-role`, {
             path: GUARDPOST_ROLE_PATH,
+            permissionsBoundary: args.permissionsBoundary,
             description: `guardpost Firehose ${kind} → SIEM (maps to guardpost_log_writer)`,
             assumeRolePolicy: pulumi.output(args.account).apply((a) => JSON.stringify(firehoseTrust(a))),
             tags,

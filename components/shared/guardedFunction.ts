@@ -16,6 +16,11 @@ export interface PolicyStatement {
 export interface GuardedFunctionArgs {
     /** Region of the function and of its log group, queue and alarm. */
     region: string;
+    /**
+     * ARN of guardpost's permissions boundary in the function's account (`guardpostBoundaryArn`): the role's
+     * ceiling, and the only boundary the deployer may create roles with.
+     */
+    permissionsBoundary: string;
     /** Value of the `guardpost:function` tag and stem of every child name, e.g. `telegram-alert`. */
     functionTag: string;
     /** Human description shown in the Lambda console. */
@@ -149,6 +154,7 @@ export class GuardedFunction extends pulumi.ComponentResource {
 
         const role = new aws.iam.Role(`${name}-role`, {
             path: GUARDPOST_ROLE_PATH,
+            permissionsBoundary: args.permissionsBoundary,
             description: `guardpost ${args.functionTag} Lambda`,
             assumeRolePolicy: lambdaTrustPolicy(),
             tags,

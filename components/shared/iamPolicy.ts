@@ -9,8 +9,10 @@ export interface PolicyStatement {
     Effect: "Allow" | "Deny";
     Principal?: "*" | Record<string, string | string[]>;
     Action: string | string[];
-    /** Absent only in trust policies, whose resource is the role itself. */
+    /** Absent only in trust policies, whose resource is the role itself (and beside NotResource). */
     Resource?: string | string[];
+    /** Every resource but these (used in denies). */
+    NotResource?: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;
 }
 

@@ -1,4 +1,5 @@
-import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
+import { GUARDPOST_ROLE_PATH, guardpostBoundaryArn } from "../../model/iamPath";
+import { partitionOf } from "../../model/partition";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertingMonitor } from "./dynamic/alertingMonitor";
@@ -28,6 +29,7 @@ export function detectionResources(name: string, p: {
     const parent = { parent: p.parent };
     const role = new aws.iam.Role(`${name}-notifications`, {
         path: GUARDPOST_ROLE_PATH,
+        permissionsBoundary: guardpostBoundaryArn(partitionOf(p.region), p.account),
         description: "guardpost SIEM: the domain publishes findings and alerts to the SIEM detections topic",
         assumeRolePolicy: JSON.stringify(snsPublishTrust(p.account)),
     }, parent);

@@ -194,7 +194,7 @@ export class SiemDomain extends pulumi.ComponentResource {
 
         const { clusterConfig, ebsOptions } = clusterSettings(args.sizing);
         const cognito: CognitoSignIn | undefined = args.people && !args.saml
-            ? cognitoSignIn(name, { region, partition, stage: args.stage ?? "dev", domainPrefix: args.cognitoDomainPrefix ?? `guardpost-${args.stage ?? "dev"}-${account}`, groups: args.people }, this)
+            ? cognitoSignIn(name, { region, partition, account, stage: args.stage ?? "dev", domainPrefix: args.cognitoDomainPrefix ?? `guardpost-${args.stage ?? "dev"}-${account}`, groups: args.people }, this)
             : undefined;
         const domain = new aws.opensearch.Domain(`${name}-domain`, {
             region,

@@ -1,4 +1,4 @@
-import { GUARDPOST_ROLE_PATH } from "../../model/iamPath";
+import { GUARDPOST_ROLE_PATH, guardpostBoundaryArn } from "../../model/iamPath";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
@@ -35,7 +35,7 @@ export interface SamlSignInResult {
     adminBackendRole: pulumi.Output<string>;
 }
 
-export function cognitoSignIn(name: string, p: { region: string; partition: string; stage: string; domainPrefix: string; groups: PeopleGroups; tags?: Record<string, string> },
+export function cognitoSignIn(name: string, p: { region: string; partition: string; account: string; stage: string; domainPrefix: string; groups: PeopleGroups; tags?: Record<string, string> },
     parent: pulumi.Resource): CognitoSignIn {
     const opts = { parent };
     const pool = new aws.cognito.UserPool(`${name}-people`, {
@@ -65,7 +65,7 @@ export function cognitoSignIn(name: string, p: { region: string; partition: stri
 
     const trust = identityPool.id.apply(id => JSON.stringify(cognitoGroupRoleTrust(id)));
     const groupRole = (suffix: string, description: string) => new aws.iam.Role(`${name}-people-${suffix}`, {
-        path: GUARDPOST_ROLE_PATH, description, assumeRolePolicy: trust, tags: p.tags,
+        path: GUARDPOST_ROLE_PATH, permissionsBoundary: guardpostBoundaryArn(p.partition, p.account), description, assumeRolePolicy: trust, tags: p.tags,
     }, opts);
     // Signed in but in no group: this role has no permissions and is in no domain policy or FGAC mapping.
     const signedIn = groupRole("signed-in", "guardpost SIEM: Cognito user in no group — no access");
@@ -84,6 +84,7 @@ export function cognitoSignIn(name: string, p: { region: string; partition: stri
     const service = new aws.iam.Role(`${name}-cognito-access`, {
         name: `CognitoAccessForAmazonOpenSearch-${p.stage}`,
         path: GUARDPOST_ROLE_PATH,
+        permissionsBoundary: guardpostBoundaryArn(p.partition, p.account),
         description: "OpenSearch Service configures the SIEM's Cognito user and identity pools",
         assumeRolePolicy: JSON.stringify(cognitoAccessRoleTrust()),
         tags: p.tags,

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
+import { DEFAULT_VPC_FLOW_FIELDS } from "../../functions/vpcflow-transform/vpcflowTransform";
 
 /** The security-log fixtures in test/fixtures (provenance beside each), wrapped the way CloudWatch Logs and Firehose deliver them. */
 
@@ -90,4 +91,11 @@ export function decodeData(data: string): string {
 /** The lines of a fixture file that carry data (no blank lines). */
 export function fixtureLines(...parts: string[]): string[] {
     return fixtureText(...parts).split(/\r?\n/).filter((l) => l.trim() !== "");
+}
+
+/** Real v5 flow records, in the order of guardpost's flow log format (every v2–v5 field; absent ones as `-`). */
+export function relayedFlowLines(fields: readonly string[] = DEFAULT_VPC_FLOW_FIELDS): string[] {
+    const v5 = fixtureLines("vpcflow", "custom_v5_service_traffic_path.log");
+    const header = v5[0].split(" ");
+    return v5.slice(1).map(l => fields.map(f => (header.includes(f) ? l.split(" ")[header.indexOf(f)] : "-")).join(" "));
 }
