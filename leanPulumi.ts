@@ -18,7 +18,9 @@
  *    text back and sends the frames with the registration. Resources declared by the same code path have the
  *    same raw (generated-code) stack, and mapping a raw stack is deterministic, so the replacement keys the
  *    original's result by the raw stack (V8's own call-site text, no source maps) and computes it with the
- *    original only for a stack it has not seen. The frames sent are identical; a test checks it.
+ *    original only for a stack it has not seen. The frames sent are identical; a test checks it, and at
+ *    start-up the memo is applied only if the original, called through it, returns the frames it returns
+ *    when called directly (so a Pulumi that counts frames differently keeps its own).
  *
  * Turning it off: GUARDPOST_LEAN_PULUMI=off leaves Pulumi exactly as shipped; PULUMI_DEBUG_PROMISE_LEAKS
  * (Pulumi's own switch for leak reports with stacks) leaves the promise bookkeeping as shipped.
@@ -166,6 +168,13 @@ function memoizeStackTrace(resourceModule: ResourceModule): boolean {
         return frames.slice();
     };
     lean[MARK] = true;
+    // Called from here the original must see exactly one more frame: checked once, on the same call site, so
+    // a Pulumi whose stackTrace counts frames differently keeps its own.
+    const probe = (fn: StackTraceFn) => fn.call(resource, 1);
+    const [direct, memoized] = [original, lean].map(fn => JSON.stringify(probe(fn)));
+    positionCounts.calls = 0;
+    positionCounts.computed = 0;
+    if (direct !== memoized || direct === "[]") return false;
     resource.stackTrace = lean;
     return true;
 }

@@ -110,6 +110,18 @@ describe("leanPulumi: Pulumi's per-resource bookkeeping, computed more cheaply a
         }
     });
 
+    it("keeps Pulumi's own stackTrace when it does not count frames the way the memo assumes", () => {
+        // Same shape (one argument), but the frames do not depend on the caller the way Pulumi's do.
+        const bySkip = { Resource: { stackTrace: (skip: number) => [{ uri: `file:///skip-${skip}`, line: 1, column: 1 }] } };
+        const empty = { Resource: { stackTrace: (_skip: number) => [] } };
+        for (const fake of [bySkip, empty]) {
+            const original = fake.Resource.stackTrace;
+            const result = applyLeanPulumi({ PULUMI_DEBUG_PROMISE_LEAKS: "1" }, (id) => (id.endsWith("resource") ? fake : {}));
+            expect(result.positions).to.equal(false);
+            expect(fake.Resource.stackTrace).to.equal(original);
+        }
+    });
+
     it("recognises only debuggable.js's own message-less Error as bookkeeping", () => {
         expect(isPromiseBookkeeping(new Error(), [site("debuggablePromise", DEBUGGABLE)])).to.equal(true);
         expect(isPromiseBookkeeping(new Error(), [site("debuggablePromise", "/app/index.ts")])).to.equal(false);
