@@ -1,7 +1,8 @@
 /**
  * One scale-benchmark run in its own process (so peak memory is this size's alone): the real index.ts
  * under the mock engine for a synthetic stack of ACCOUNTS accounts × REGIONS regions.
- * Prints one JSON line: {placements, resources, wallMs, maxRssMb, providers, stack, part}.
+ * Prints one JSON line: {placements, resources, wallMs, maxRssMb, cpuMs, providers, stack, part} (`cpuMs`: the
+ * process's own CPU time, user and system, all threads — unlike wall-clock time, not stretched by other load).
  */
 import { runMocked } from "../plan/engine";
 import { KNOWN_REGIONS } from "../config";
@@ -106,9 +107,10 @@ async function main(): Promise<void> {
     });
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const maxRssMb = process.resourceUsage().maxRSS / 1024;
+    const cpu = process.cpuUsage();
     const providers = resources.filter(r => r.type === "pulumi:providers:aws").length;
     process.stdout.write(JSON.stringify({
-        placements: split?.placements ?? accounts * regions, resources: resources.filter(r => r.custom).length, wallMs, maxRssMb,
+        placements: split?.placements ?? accounts * regions, resources: resources.filter(r => r.custom).length, wallMs, maxRssMb, cpuMs: (cpu.user + cpu.system) / 1000,
         providers, stack: split?.name ?? "bench", part: split?.part ?? "all",
     }) + "\n");
 }

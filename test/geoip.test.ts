@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as maxmind from "maxmind";
 import {
-    CityRecord, geoCandidate, geoFields, GeoReader, ipv4Octets, ipv6Groups, isPublicIpv4, isPublicIpv6, makeGeoLookup, openGeoLookup,
+    CityRecord, GEO_MEMO_MAX, geoCandidate, geoFields, GeoReader, ipv4Octets, ipv6Groups, isPublicIpv4, isPublicIpv6, makeGeoLookup, openGeoLookup,
 } from "../functions/shared/geoip";
 import { FIXTURES, GEOIP_ASN, GEOIP_CITY, cloudTrailRecords } from "./support/logFixtures";
 import * as path from "path";
@@ -122,6 +122,25 @@ describe("geoip: lookups in the MaxMind test databases", () => {
     it("a reader that throws costs that address its geo, not the caller", () => {
         const lookup = makeGeoLookup(maxmind.validate, { get: () => { throw new Error("corrupt node"); } });
         expect(lookup("81.2.69.142")).to.equal(undefined);
+    });
+
+    it("validates and looks up each address once per container, sharing a frozen result; the memo is bounded", () => {
+        const reader = spyReader({ country: { iso_code: "GB" }, location: { latitude: 51.5, longitude: -0.1 } });
+        let validations = 0;
+        const lookup = makeGeoLookup((ip) => { validations++; return maxmind.validate(ip); }, reader);
+        const first = lookup("81.2.69.142");
+        expect(lookup("81.2.69.142")).to.equal(first);
+        expect(lookup("10.0.0.1")).to.equal(undefined);
+        expect(lookup("10.0.0.1")).to.equal(undefined);
+        expect(reader.asked).to.deep.equal(["81.2.69.142"]);
+        expect(validations).to.equal(2);
+        expect(first).to.deep.equal({ country_iso_code: "GB", location: { lat: 51.5, lon: -0.1 } });
+        expect(Object.isFrozen(first) && Object.isFrozen(first!.location)).to.equal(true);
+        // Past GEO_MEMO_MAX addresses it starts over rather than growing: the first is looked up again.
+        for (let i = 0; i < GEO_MEMO_MAX; i++) lookup(`81.2.${i >> 8}.${i & 255}`);
+        const asked = reader.asked.length;
+        lookup("81.2.69.142");
+        expect(reader.asked.length).to.equal(asked + 1);
     });
 });
 

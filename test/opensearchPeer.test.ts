@@ -209,10 +209,19 @@ describe("OpenSearchPeer (loopback OpenSearch 2.x)", () => {
             const res = await call(peer, "PUT", "/x", {});
             expect(res.status).to.equal(403);
             expect(res.body.Message).to.contain("not authorized to perform: es:ESHttpPut");
+            // Without credentials only the shape is checked — and the signing time, as AWS checks it.
+            const now = new Date().toISOString().replace(/[:-]|\.\d{3}/g, "");
             const signed = await call(peer, "PUT", "/x", {}, {
-                authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240501/us-east-1/es/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"a".repeat(64)}`,
+                authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${now.slice(0, 8)}/us-east-1/es/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"a".repeat(64)}`,
+                "x-amz-date": now,
             });
             expect(signed.status).to.equal(200);
+            const stale = await call(peer, "PUT", "/x", {}, {
+                authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240501/us-east-1/es/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"a".repeat(64)}`,
+                "x-amz-date": "20240501T000000Z",
+            });
+            expect(stale.status).to.equal(403);
+            expect(stale.body.message).to.match(/^Signature expired: 20240501T000000Z is now earlier than/);
         });
 
         it("verifies the signature itself when given credentials, at the request's own x-amz-date", async () => {
@@ -220,8 +229,10 @@ describe("OpenSearchPeer (loopback OpenSearch 2.x)", () => {
             const creds = { accessKeyId: "AKIDPEERTEST", secretAccessKey: "peer-secret" };
             peer.requireAuth("sigv4", { credentials: creds });
             const host = new URL(peer.url).host;
+            // Signed two minutes ago: verified at that x-amz-date, which is still inside AWS's five minutes.
+            const signedAt = new Date(Date.now() - 120_000).toISOString().replace(/[:-]|\.\d{3}/g, "");
             const sign = (secret: string) => aws4.sign({ host, path: "/x?pretty=true", method: "PUT", service: "es", region: "eu-west-1", body: "{}",
-                headers: { "content-type": "application/json", "X-Amz-Date": "20240101T000000Z" } }, { ...creds, secretAccessKey: secret });
+                headers: { "content-type": "application/json", "X-Amz-Date": signedAt } }, { ...creds, secretAccessKey: secret });
             const good = sign("peer-secret");
             expect((await fetch(`${peer.url}/x?pretty=true`, { method: "PUT", headers: good.headers, body: "{}" })).status).to.equal(200);
             const bad = sign("wrong-secret");

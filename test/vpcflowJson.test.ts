@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DEFAULT_VPC_FLOW_FIELDS, makeFlowParser } from "../functions/vpcflow-transform/vpcflowTransform";
+import { DEFAULT_VPC_FLOW_FIELDS, makeFlowParser, makeVpcflowTransformHandler } from "../functions/vpcflow-transform/vpcflowTransform";
 
 /** What the parser promises to write: JSON.stringify of the object with the fields in order, `@timestamp` last. */
 function expected(fields: string[], line: string, arrivalMs?: number): string {
@@ -34,6 +34,10 @@ describe("vpcflow-transform writes each document's JSON directly, byte for byte 
             expect(out.result).to.equal("Ok");
             expect(out.json).to.equal(expected(fields, line, 1_700_000_000_000));
             expect(() => JSON.parse(out.json)).to.not.throw();
+            // The encoder takes btoa on the parser's word: it may be given only for ASCII text, and is for a plain line.
+            if (out.ascii) expect(out.json).to.match(/^[\x00-\x7f]*$/);
+            if (what === "a plain line") expect(out.ascii).to.equal(true);
+            if (what === "non-ASCII text") expect(out.ascii).to.not.equal(true);
         });
     }
 
@@ -42,5 +46,15 @@ describe("vpcflow-transform writes each document's JSON directly, byte for byte 
         expect(parse(fields.join(" ")).result).to.equal("Dropped");
         expect(parse(variant(13, "NODATA"))).to.deep.equal({ result: "Dropped", reason: "NODATA record" });
         expect(parse(variant(13, "SKIPDATA"))).to.deep.equal({ result: "Dropped", reason: "SKIPDATA record" });
+    });
+
+    it("encodes an ASCII document (btoa) and a non-ASCII one (UTF-8) to the base64 of their UTF-8 bytes", async () => {
+        const handler = makeVpcflowTransformHandler({ fields, log: () => undefined });
+        const lines = [base.join(" "), variant(21, "ap-southeast-2é"), variant(18, 'IPv"4\\x')];
+        const res = await handler({ records: lines.map((l, i) => ({ recordId: `r${i}`, data: Buffer.from(l, "utf8").toString("base64") })) });
+        res.records.forEach((r, i) => {
+            expect(r.result).to.equal("Ok");
+            expect(Buffer.from(r.data, "base64").toString("utf8")).to.equal(expected(fields, lines[i]));
+        });
     });
 });

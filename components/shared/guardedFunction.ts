@@ -70,11 +70,20 @@ export const FUNCTION_TAG = "guardpost:function";
 /**
  * Packages the `nodejs22.x` runtime already provides: every Node.js runtime includes the AWS SDK for
  * JavaScript v3 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included), so
- * a function may `require` its clients without shipping them. Never put into an archive.
+ * a function may `require` its service clients (`@aws-sdk/client-*`) without shipping them. Never put into
+ * an archive. Anything else of the SDK a function names is shipped like any other package.
  */
 export function runtimeProvided(pkg: string): boolean {
-    return pkg.startsWith("@aws-sdk/");
+    return /^@aws-sdk\/client-[a-z0-9-]+$/.test(pkg);
 }
+
+/**
+ * The SDK version the runtime-provided clients are pinned to in package.json for development and tests:
+ * the version the Runtime-included SDK versions section shows the runtime reporting (the runtime's version
+ * varies by region and runtime release, so nothing newer may be relied on). test/runtimeSdk.test.ts holds
+ * every client a function requires to this pin.
+ */
+export const RUNTIME_SDK_VERSION = "3.632.0";
 
 /**
  * Dependencies to leave out of a function's archive: everything in package.json it does not name, and

@@ -2,6 +2,7 @@ import type { CwlLogEvent, CwlPayload } from "../shared/cwlogs";
 import type { GeoLookup } from "../shared/geoip";
 import { firstValidDate, IndexPeriod, periodIndex } from "./indexName";
 import { principalOf } from "./principal";
+import { splicedDocText } from "./docText";
 
 /**
  * One CloudTrail event (a CloudWatch Logs message) → one OpenSearch document.
@@ -21,12 +22,17 @@ import { principalOf } from "./principal";
  * `recipientAccountId`, else the log group owner), `cloud.region` (`awsRegion`), `log_group`, and
  * `geo.*` for a routable `sourceIPAddress`, and `principal` (principal.ts: the role behind a session). `_id` is `eventID` (the CloudWatch event id when absent),
  * so a redelivered batch overwrites its own documents.
+ *
+ * `json` is the document's text, written from the message text when that reproduces it exactly (docText.ts);
+ * otherwise the caller serializes `doc`.
  */
 
 export interface ShippableDoc {
     index: string;
     id: string;
     doc: Record<string, unknown>;
+    /** `JSON.stringify(doc)`'s members, written from the message text; absent when it must be serialized. */
+    json?: string;
 }
 
 export type DocResult =
@@ -124,14 +130,22 @@ export function toCloudTrailDoc(
     if (id === "") {
         return { ok: false, index: fallbackIndex(), id: fallbackId, reason: "event has neither eventID nor a log event id" };
     }
-    const doc = shapeInPlace(event);
     const account = typeof event.recipientAccountId === "string" ? event.recipientAccountId : payload.owner;
-    doc["@timestamp"] = when.toISOString();
-    doc.cloud = { account: { id: account }, region: event.awsRegion };
-    doc.log_group = payload.logGroup;
+    const timestamp = when.toISOString();
+    const cloud = { account: { id: account }, region: event.awsRegion ?? undefined };
     const principal = principalOf(event.userIdentity);
-    if (principal) doc.principal = principal;
     const g = geo?.(event.sourceIPAddress);
+    // The added members, in the order they are assigned below (and so serialized).
+    let added = `,"@timestamp":${JSON.stringify(timestamp)},"cloud":${JSON.stringify(cloud)}`;
+    if (payload.logGroup !== undefined) added += `,"log_group":${JSON.stringify(payload.logGroup)}`;
+    if (principal) added += `,"principal":${JSON.stringify(principal)}`;
+    if (g) added += `,"geo":${JSON.stringify(g)}`;
+    const json = splicedDocText(logEvent.message, event, UNSTABLE_OBJECT_FIELDS, added);
+    const doc = shapeInPlace(event);
+    doc["@timestamp"] = timestamp;
+    doc.cloud = cloud;
+    doc.log_group = payload.logGroup;
+    if (principal) doc.principal = principal;
     if (g) doc.geo = g;
-    return { ok: true, value: { index: indexFor(prefix, period, when), id, doc } };
+    return { ok: true, value: { index: indexFor(prefix, period, when), id, doc, json } };
 }

@@ -1,5 +1,5 @@
 import { BulkItem, BulkSend, bulkIndex } from "./bulk";
-import { scrubSessionTokens, toCloudTrailDoc, ShippableDoc } from "./cloudtrailDoc";
+import { scrubSessionTokens, toCloudTrailDoc } from "./cloudtrailDoc";
 import { decodeAwslogsData } from "../shared/cwlogs";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadLetter";
 import { GeoLookup, openGeoLookup } from "../shared/geoip";
@@ -64,6 +64,11 @@ export type ShipperResult =
 interface LambdaContext { getRemainingTimeInMillis?: () => number }
 
 const MAX_DETAIL_LINES = 20;
+
+/** A rejected document for its dead letter: the object its text encodes (the text itself should it not parse). */
+function parsedOrText(source: string): unknown {
+    try { return JSON.parse(source); } catch { return source; }
+}
 
 export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
     const limits: ShipperLimits = { ...SHIPPER_LIMITS, ...deps.limits };
@@ -137,7 +142,6 @@ export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
         const source = { owner: payload.owner, logGroup: payload.logGroup, logStream: payload.logStream };
         const letters: DeadLetter[] = [];
         const items: BulkItem[] = [];
-        const docs = new Map<BulkItem, ShippableDoc>();
         const events = Array.isArray(payload.logEvents) ? payload.logEvents : [];
         let malformed = 0;
         for (const logEvent of events) {
@@ -155,9 +159,10 @@ export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
                 });
                 continue;
             }
-            const item: BulkItem = { index: r.value.index, id: r.value.id, source: JSON.stringify(r.value.doc) };
+            const item: BulkItem = { index: r.value.index, id: r.value.id, source: r.value.json ?? JSON.stringify(r.value.doc) };
+            // Only the text is kept: the parsed event is garbage before the request goes out, and a rejected
+            // document (rare) is parsed back from it for its dead letter.
             items.push(item);
-            docs.set(item, r.value);
         }
 
         const outcome = await bulkIndex(items, {
@@ -176,7 +181,7 @@ export function makeCloudTrailShipperHandler(deps: ShipperDeps) {
             letters.push({
                 kind: "rejected", index: f.item.index, id: f.item.id,
                 error: { status: f.status, type: f.type, reason: f.reason },
-                document: docs.get(f.item)?.doc, source,
+                document: parsedOrText(f.item.source), source,
             });
         });
 

@@ -1,5 +1,5 @@
 import type { BulkResponse, BulkSend } from "./bulk";
-import { CredentialSource, environmentCredentials, signRequest } from "../shared/sigv4";
+import { CredentialSource, environmentCredentials, isClockSkewError, signingClock, SigningClock, signRequest } from "../shared/sigv4";
 
 /**
  * `_bulk` over Node's own HTTP client, signed with AWS Signature Version 4 for service `es`: no
@@ -15,7 +15,9 @@ import { CredentialSource, environmentCredentials, signRequest } from "../shared
  *
  * Credentials are the execution role's, which Lambda puts in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
  * AWS_SESSION_TOKEN (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime);
- * they are read for every request, never cached in the closure.
+ * they are read for every request, never cached in the closure. Each request is signed when it is sent; a
+ * 403 refusing the signature's time whose `Date` header shows our clock off by more than five minutes
+ * corrects the signing clock (sigv4.ts `signingClock`) and is sent once more, within the same timeout.
  */
 
 export { amzDate, environmentCredentials, signRequest } from "../shared/sigv4";
@@ -23,7 +25,9 @@ export type { AwsCredentials, CredentialSource, SignInput } from "../shared/sigv
 
 export interface SignedBulkOptions {
     credentials?: CredentialSource;
+    /** The local clock (default Date.now); signatures use it corrected by `clock`. */
     now?: () => number;
+    clock?: SigningClock;
 }
 
 /**
@@ -36,40 +40,53 @@ export function signedBulkSend(endpoint: string, region: string, opts: SignedBul
     const transport = url.protocol === "http:" ? require("http") : require("https");
     const agent = new transport.Agent({ keepAlive: true, maxSockets: 4 });
     const credentials = opts.credentials ?? (() => environmentCredentials());
-    const now = opts.now ?? Date.now;
+    const clock = opts.clock ?? signingClock(opts.now ?? Date.now);
     return (ndjson, timeoutMs) => new Promise<BulkResponse>((resolve, reject) => {
         const body = Buffer.from(ndjson, "utf8");
-        let headers: Record<string, string>;
-        try {
-            headers = signRequest({
-                method: "POST", path: url.pathname, host: url.host, headers: { "content-type": "application/x-ndjson" },
-                body, region, service: "es", credentials: credentials(), now: now(),
-            });
-        } catch (err) {
-            reject(err);
-            return;
-        }
-        const req = transport.request({
-            protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path: url.pathname, method: "POST", agent,
-            headers: { ...headers, "content-length": String(body.length) },
-        });
-        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no complete response within ${timeoutMs} ms`), { name: "TimeoutError" })), timeoutMs);
-        req.on("error", (err: Error) => { clearTimeout(timer); reject(err); });
-        req.on("response", (res: import("http").IncomingMessage) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("error", (err: Error) => { clearTimeout(timer); reject(err); });
-            res.on("end", () => {
+        let current: import("http").ClientRequest | undefined;
+        const timer = setTimeout(() => {
+            current?.destroy(Object.assign(new Error(`no complete response within ${timeoutMs} ms`), { name: "TimeoutError" }));
+        }, timeoutMs);
+        const send = (clockRetry: boolean): void => {
+            let headers: Record<string, string>;
+            try {
+                headers = signRequest({
+                    method: "POST", path: url.pathname, host: url.host, headers: { "content-type": "application/x-ndjson" },
+                    body, region, service: "es", credentials: credentials(), now: clock.now(),
+                });
+            } catch (err) {
                 clearTimeout(timer);
-                const text = Buffer.concat(chunks).toString("utf8");
-                const contentType = res.headers["content-type"];
-                let parsed: unknown = text;
-                if ((contentType ?? "").includes("json")) {
-                    try { parsed = JSON.parse(text); } catch { parsed = text; }
-                }
-                resolve({ status: res.statusCode ?? 0, body: parsed, contentType });
+                reject(err);
+                return;
+            }
+            const req = transport.request({
+                protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path: url.pathname, method: "POST", agent,
+                headers: { ...headers, "content-length": String(body.length) },
             });
-        });
-        req.end(body);
+            current = req;
+            req.on("error", (err: Error) => { clearTimeout(timer); reject(err); });
+            req.on("response", (res: import("http").IncomingMessage) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("error", (err: Error) => { clearTimeout(timer); reject(err); });
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    const status = res.statusCode ?? 0;
+                    if (clock.observe(res.headers.date) && status === 403 && !clockRetry && isClockSkewError(text)) {
+                        send(true);
+                        return;
+                    }
+                    clearTimeout(timer);
+                    const contentType = res.headers["content-type"];
+                    let parsed: unknown = text;
+                    if ((contentType ?? "").includes("json")) {
+                        try { parsed = JSON.parse(text); } catch { parsed = text; }
+                    }
+                    resolve({ status, body: parsed, contentType });
+                });
+            });
+            req.end(body);
+        };
+        send(false);
     });
 }

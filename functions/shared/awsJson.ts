@@ -1,4 +1,4 @@
-import { CredentialSource, environmentCredentials, signRequest } from "./sigv4";
+import { CredentialSource, environmentCredentials, isClockSkewError, signingClock, SigningClock, signRequest } from "./sigv4";
 
 /**
  * A small client for AWS's JSON protocol (SSM, DynamoDB): one signed POST per operation, with the
@@ -11,7 +11,9 @@ import { CredentialSource, environmentCredentials, signRequest } from "./sigv4";
  * Errors carry the service's exception name (`__type` after the `#`) as `name`, as the SDK's do, so
  * callers can tell e.g. ConditionalCheckFailedException apart. Throttling, 5xx and network errors are
  * retried up to `maxAttempts`, each attempt bounded by `connectionTimeoutMs + requestTimeoutMs`; the
- * caller's AbortSignal ends everything at once (rejecting with its reason).
+ * caller's AbortSignal ends everything at once (rejecting with its reason). Each attempt is signed when it
+ * is sent; a refusal of the signature's time ("Signature expired", InvalidSignatureException) whose `Date`
+ * header shows our clock off by more than five minutes corrects the signing clock and is retried.
  */
 
 export interface AwsJsonLimits {
@@ -32,6 +34,8 @@ export interface AwsJsonClientOptions {
     env?: NodeJS.ProcessEnv;
     credentials?: CredentialSource;
     sleep?: (ms: number) => Promise<void>;
+    /** The time to sign with; default the local clock, corrected from AWS's `Date` header when skewed. */
+    clock?: SigningClock;
 }
 
 export interface AwsJsonClient {
@@ -73,13 +77,14 @@ export function awsJsonClient(o: AwsJsonClientOptions): AwsJsonClient {
     const credentials = o.credentials ?? (() => environmentCredentials(env));
     const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const contentType = `application/x-amz-json-${o.jsonVersion}`;
+    const clock = o.clock ?? signingClock();
 
     function attempt(operation: string, body: Buffer, signal: AbortSignal | undefined): Promise<any> {
         return new Promise((resolve, reject) => {
             const headers = signRequest({
                 method: "POST", path: url.pathname, host: url.host, body, region: o.region, service: o.service,
                 headers: { "content-type": contentType, "x-amz-target": `${o.targetPrefix}.${operation}` },
-                credentials: credentials(), now: Date.now(),
+                credentials: credentials(), now: clock.now(),
             });
             const req = transport.request({
                 protocol: url.protocol, hostname: url.hostname, port: url.port || undefined, path: url.pathname, method: "POST", agent,
@@ -103,7 +108,13 @@ export function awsJsonClient(o: AwsJsonClientOptions): AwsJsonClient {
                     done();
                     const text = Buffer.concat(chunks).toString("utf8");
                     const status = res.statusCode ?? 0;
-                    if (status < 200 || status >= 300) return reject(serviceError(status, text));
+                    const corrected = clock.observe(res.headers.date);
+                    if (status < 200 || status >= 300) {
+                        const err = serviceError(status, text);
+                        // Signed with a skewed clock: the next attempt is signed in AWS's time.
+                        if (corrected && isClockSkewError(`${err.name} ${err.message}`)) err.retryable = true;
+                        return reject(err);
+                    }
                     try { resolve(text === "" ? {} : JSON.parse(text)); } catch (err) { reject(err); }
                 });
             });

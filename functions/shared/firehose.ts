@@ -40,11 +40,12 @@ export interface FirehoseResponse {
 /**
  * What a transform makes of one message (a line, or one CloudWatch Logs event). An Ok outcome carries the
  * document, or — when the transform writes its JSON text directly, which is much cheaper than building
- * an object to stringify — the document's JSON text (`JSON.stringify` of an object).
+ * an object to stringify — the document's JSON text (`JSON.stringify` of an object). `ascii: true`
+ * vouches that the text is plain ASCII, which spares the encoder scanning it again.
  */
 export type MessageOutcome =
     | { result: "Ok"; doc: Record<string, unknown> }
-    | { result: "Ok"; json: string }
+    | { result: "Ok"; json: string; ascii?: boolean }
     | { result: "Dropped"; reason: string }
     | { result: "ProcessingFailed"; reason: string };
 
@@ -84,7 +85,7 @@ export function splitRecordData(data: unknown): SplitResult {
 }
 
 /** One record → one result: exactly one Ok message makes Ok; none makes Dropped (or failed); more fails. */
-export function transformRecord(record: FirehoseRecord, transform: MessageTransform): { result: FirehoseResult; doc?: Record<string, unknown>; json?: string; reason?: string; undecodable?: boolean } {
+export function transformRecord(record: FirehoseRecord, transform: MessageTransform): { result: FirehoseResult; doc?: Record<string, unknown>; json?: string; ascii?: boolean; reason?: string; undecodable?: boolean } {
     const split = splitRecordData(record?.data);
     if (!split.ok) return { result: "ProcessingFailed", reason: split.reason, undecodable: split.reason === "data is not valid base64" };
     if (split.messages.length === 0) return { result: "Dropped", reason: split.cwl ? "CloudWatch Logs control message" : "empty record" };
@@ -173,7 +174,7 @@ export function runFirehoseTransform(
         const t = transformRecord(rec, transform);
         let entry: FirehoseResponseRecord;
         if (t.result === "Ok") {
-            entry = { recordId, result: "Ok", data: base64(t.json ?? JSON.stringify(t.doc)) };
+            entry = { recordId, result: "Ok", data: t.ascii && t.json !== undefined ? btoa(t.json) : base64(t.json ?? JSON.stringify(t.doc)) };
             if (used + entrySize(idLength[i], "Ok", entry.data) + reserve[i + 1] > limit) {
                 counts.overflow++;
                 entry = { recordId, result: "ProcessingFailed", data: original };

@@ -139,20 +139,38 @@ export function geoFields(city: CityRecord | null | undefined, asn: AsnRecord | 
     return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** A lookup over already-open readers; a reader that throws for one address costs that address its geo only. */
+/** Addresses whose result a lookup keeps (per container); past this the memo starts over. */
+export const GEO_MEMO_MAX = 10_000;
+
+/**
+ * A lookup over already-open readers; a reader that throws for one address costs that address its geo only.
+ * Each address is validated and looked up once per container: a batch repeats its addresses (one session,
+ * one instance, one client), and a lookup is validation plus a walk of each database's tree. The results
+ * are frozen, since documents share them.
+ */
 export function makeGeoLookup(
     validate: (ip: string) => boolean,
     city: GeoReader<CityRecord> | undefined,
     asn?: GeoReader<AsnRecord>,
 ): GeoLookup {
+    const known = new Map<string, GeoFields | undefined>();
     return (value) => {
+        if (typeof value !== "string") return undefined;
+        if (known.has(value)) return known.get(value);
+        let result: GeoFields | undefined;
         const ip = geoCandidate(value, validate);
-        if (!ip || (!city && !asn)) return undefined;
-        let c: CityRecord | null = null;
-        let a: AsnRecord | null = null;
-        try { c = city ? city.get(ip) : null; } catch { c = null; }
-        try { a = asn ? asn.get(ip) : null; } catch { a = null; }
-        return geoFields(c, a);
+        if (ip && (city || asn)) {
+            let c: CityRecord | null = null;
+            let a: AsnRecord | null = null;
+            try { c = city ? city.get(ip) : null; } catch { c = null; }
+            try { a = asn ? asn.get(ip) : null; } catch { a = null; }
+            result = geoFields(c, a);
+            if (result?.location) Object.freeze(result.location);
+            if (result) Object.freeze(result);
+        }
+        if (known.size >= GEO_MEMO_MAX) known.clear();
+        known.set(value, result);
+        return result;
     };
 }
 

@@ -83,6 +83,7 @@ export function makeFlowParser(fields: readonly string[]): FlowParser {
     const quotedKeys = fields.map((f) => JSON.stringify(f.replace(/-/g, "_")) + ":");
     const nextKeys = quotedKeys.map((k) => "," + k);
     const isNumber = fields.map((f) => numeric.has(f));
+    const asciiKeys = quotedKeys.every((k) => /^[\x00-\x7f]*$/.test(k));
     const startAt = fields.indexOf("start");
     const statusAt = fields.indexOf("log-status");
     return (line, arrivalMs) => {
@@ -116,7 +117,8 @@ export function makeFlowParser(fields: readonly string[]): FlowParser {
         if (!when || Number.isNaN(when.getTime())) {
             return { result: "ProcessingFailed", reason: "no valid start time and no arrival timestamp" };
         }
-        return { result: "Ok", json: `${json}${json.length > 1 ? "," : ""}"@timestamp":"${when.toISOString()}"}` };
+        // A plain line gives plain ASCII: its tokens, the ASCII keys and the ISO time.
+        return { result: "Ok", json: `${json}${json.length > 1 ? "," : ""}"@timestamp":"${when.toISOString()}"}`, ascii: plain && asciiKeys };
     };
 }
 

@@ -1,5 +1,6 @@
 import * as http from "http";
 import { AddressInfo } from "net";
+import { signatureMatches, signatureTimeProblem } from "./sigv4Check";
 
 /**
  * A loopback stand-in for AWS JSON-protocol services (SSM, DynamoDB): POST `/` with the operation in
@@ -8,8 +9,11 @@ import { AddressInfo } from "net";
  * scripts what each operation answers; unscripted operations get the service's UnknownOperationException.
  * Errors are sent as the services send them: an HTTP 4xx/5xx with `{"__type": "...#Name", "message"}`
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html).
- * Requests without a SigV4 Authorization header are refused with 403 MissingAuthenticationTokenException,
+ * Requests without a SigV4 Authorization header are refused with 403 MissingAuthenticationTokenException;
+ * a signing time more than five minutes from the service's clock with 400 InvalidSignatureException
+ * "Signature expired" (sigv4Check.ts; the services answer it with 400, e.g. https://github.com/aws/aws-sdk-js/issues/254);
  * and with `credentials` the signature itself is checked (by aws4, an independent implementation).
+ * `clockOffsetMs` sets the service's clock against this machine's; responses carry it in `Date`.
  */
 
 export interface AwsJsonRequest {
@@ -36,20 +40,7 @@ export function awsError(type: string, message: string, status = 400): AwsJsonRe
     return { status, body: { __type: type, message } };
 }
 
-function signatureMatches(req: http.IncomingMessage, body: string, creds: { accessKeyId: string; secretAccessKey: string }): boolean {
-    const auth = String(req.headers.authorization);
-    const [, accessKeyId, , region, service] = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth) ?? [];
-    if (accessKeyId !== creds.accessKeyId) return false;
-    const headers: Record<string, string> = {};
-    for (const h of /SignedHeaders=([^,\s]+)/.exec(auth)?.[1].split(";") ?? []) headers[h] = String(req.headers[h] ?? "");
-    const aws4 = require("aws4");
-    const signer = new aws4.RequestSigner({ method: req.method, host: headers.host, path: req.url, headers, body, service, region, doNotModifyHeaders: true },
-        { accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: headers["x-amz-security-token"] });
-    signer.datetime = headers["x-amz-date"];
-    return signer.sign().headers.Authorization === auth;
-}
-
-export async function startAwsJsonPeer(opts: { credentials?: { accessKeyId: string; secretAccessKey: string } } = {}): Promise<AwsJsonPeer> {
+export async function startAwsJsonPeer(opts: { credentials?: { accessKeyId: string; secretAccessKey: string }; clockOffsetMs?: number } = {}): Promise<AwsJsonPeer> {
     const requests: AwsJsonRequest[] = [];
     const scripts = new Map<string, AwsJsonScript>();
     const sockets = new Set<import("net").Socket>();
@@ -66,12 +57,14 @@ export async function startAwsJsonPeer(opts: { credentials?: { accessKeyId: stri
             requests.push(record);
             const send = (status: number, body: unknown) => {
                 const out = JSON.stringify(body);
-                res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(out) });
+                res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(out), date: new Date(Date.now() + (opts.clockOffsetMs ?? 0)).toUTCString() });
                 res.end(out);
             };
             if (!/^AWS4-HMAC-SHA256 Credential=\S+, ?SignedHeaders=\S+, ?Signature=[0-9a-f]{64}$/.test(String(req.headers.authorization ?? ""))) {
                 return send(403, { __type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" });
             }
+            const late = signatureTimeProblem(req, Date.now() + (opts.clockOffsetMs ?? 0));
+            if (late) return send(400, { __type: "InvalidSignatureException", message: late });
             if (opts.credentials && !signatureMatches(req, text, opts.credentials)) {
                 return send(403, { __type: "InvalidSignatureException", message: "The request signature we calculated does not match the signature you provided." });
             }

@@ -9,6 +9,7 @@ import { ismApi, runIsm } from "./opensearchPeerIsm";
 import { clusterApi, clusterHealth } from "./opensearchPeerCluster";
 import { actionOf, allowed, bulkItemAllowed, forbidden } from "./opensearchPeerFgac";
 import { detectionApis, DetectionState, newDetectionState, runMonitors, runSecurityAnalytics } from "./opensearchPeerDetections";
+import { signatureMatches, signatureTimeProblem } from "./sigv4Check";
 
 /**
  * A loopback stand-in for an Amazon OpenSearch Service domain (OpenSearch 2.x with FGAC, ISM, anomaly
@@ -52,6 +53,11 @@ export interface SigV4Options {
     region?: string;
     /** Other callers: access key → secret and the IAM role ARN FGAC sees as their backend role (e.g. a Cognito group's role). */
     identities?: Record<string, { secretAccessKey: string; roleArn: string }>;
+    /**
+     * The service's clock against this machine's (ms; default 0): signatures more than five minutes from it
+     * are refused (sigv4Check.ts), and responses carry it in their `Date` header, as AWS's do.
+     */
+    clockOffsetMs?: number;
 }
 
 export interface OpenSearchPeerOptions {
@@ -73,22 +79,6 @@ const DEFAULT_MAX_BODY = 10 * 1024 * 1024;
 
 function safeDecode(p: string): string {
     try { return decodeURIComponent(p); } catch { return p; }
-}
-
-/** Re-signs the request as received (signed headers only) and compares, the way AWS checks SigV4. */
-function signatureMatches(req: http.IncomingMessage, body: string, creds: { accessKeyId: string; secretAccessKey: string }): boolean {
-    const auth = String(req.headers.authorization);
-    const [, accessKeyId, , region, service] = /Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth) ?? [];
-    const signedHeaders = /SignedHeaders=([^,\s]+)/.exec(auth)?.[1].split(";") ?? [];
-    if (accessKeyId !== creds.accessKeyId) return false;
-    const headers: Record<string, string> = {};
-    for (const h of signedHeaders) headers[h] = String(req.headers[h] ?? "");
-    const aws4 = require("aws4");
-    const signer = new aws4.RequestSigner({ method: req.method, host: headers.host, path: req.url, headers, body: body || undefined,
-        service, region, doNotModifyHeaders: true }, { accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: headers["x-amz-security-token"] });
-    // The signing time is the request's x-amz-date, not the moment we verify (doNotModifyHeaders skips reading it).
-    signer.datetime = headers["x-amz-date"];
-    return signer.sign().headers.Authorization === auth;
 }
 
 /** The region in a SigV4 Authorization header's credential scope. */
@@ -252,6 +242,8 @@ export class OpenSearchPeer {
             reply = { status: 403, body: { message: `Credential should be scoped to correct service: 'es'. ` } };
         } else if (this.auth === "sigv4" && this.sigv4.region && scopeRegion(req) !== this.sigv4.region) {
             reply = { status: 403, body: { message: `Credential should be scoped to a valid region, not '${scopeRegion(req)}'. ` } };
+        } else if (this.auth === "sigv4" && signatureTimeProblem(req, Date.now() + (this.sigv4.clockOffsetMs ?? 0))) {
+            reply = { status: 403, body: { message: signatureTimeProblem(req, Date.now() + (this.sigv4.clockOffsetMs ?? 0)) } };
         } else if (this.auth === "sigv4" && (this.sigv4.credentials || this.sigv4.identities) && !signatureMatches(req, record.body, this.secretOf(credentialScope(req).accessKeyId))) {
             reply = { status: 403, body: { message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details." } };
         } else {
@@ -278,6 +270,7 @@ export class OpenSearchPeer {
         res.writeHead(reply.status, {
             "content-type": reply.contentType ?? "application/json; charset=UTF-8",
             "content-length": Buffer.byteLength(text),
+            date: new Date(Date.now() + (this.auth === "sigv4" ? this.sigv4.clockOffsetMs ?? 0 : 0)).toUTCString(),
         });
         res.end(record.method === "HEAD" ? undefined : text);
     }
