@@ -7,7 +7,8 @@ import { missingSecrets, parseConfig, wafRegion } from "./config";
 import { Providers } from "./providers";
 import { detectionMode, recordsGlobalResources, requireDeployFile, shipsSecurityHubFindings, trailFor } from "./wiring";
 import {
-    alertsOnFindings, archiveAccount, configDelegations, configSourceAccountIds, findingsExportAccountIds, organizationPrerequisites,
+    alertsOnFindings, archiveAccount, configDelegations, configSourceAccountIds, findingsExportAccountIds, linkedRegionsOf, organizationMembers,
+    organizationPrerequisites,
 } from "./wiring";
 import { DetectionBaseline, laterResources } from "./components/detection/detectionBaseline";
 import { AccountBaseline } from "./components/detection/accountBaseline";
@@ -15,7 +16,9 @@ import { SecurityArchive } from "./components/detection/securityArchive";
 import { AlertFanout } from "./components/alerting/alertFanout";
 import { LogPipeline } from "./components/logging/logPipeline";
 import { SiemDomain } from "./components/siem/siemDomain";
-import { accountStackWriterRoleArns, ArchiveRef, coreArchive, coreSiem, deployedPlacements, hostsSiem, receivesSiemDetections, siemDomainName } from "./estate";
+import {
+    accountStackWriterRoleArns, ArchiveRef, coreArchive, coreSiem, deployedPlacements, estateAccounts, hostsSiem, receivesSiemDetections, siemDomainName,
+} from "./estate";
 
 const rawConfig = pulumi.runtime.allConfig();
 const cfg = parseConfig(rawConfig);
@@ -32,6 +35,9 @@ const geoipAsnDatabasePath = cfg.logs.geoipAsnDatabasePath && requireDeployFile(
 // ("already exists"). Management comes first in `placements`, so it waits on a promise the admin fulfils.
 // With the estate split over stacks (guardpost:estate), only this stack's accounts; else all of them.
 const placements = deployedPlacements(cfg);
+// What names every account (archive policies, aggregator, organization members): the whole estate. In a
+// core stack, its own accounts and those its account stacks deploy; anywhere else, this stack's.
+const estate = estateAccounts(cfg);
 
 // Once per account: Config's service-linked role; in the management account, the organization's trusted
 // access and Config's delegated administrator, which organization features wait for.
@@ -49,8 +55,8 @@ const organizationReady = cfg.managementAccount ? accountBaselines.get(cfg.manag
 
 // One archive for Config history and exported findings, in the archive account's home region; declared
 // by the stack that hosts the SIEM, and named to an accounts stack by its config (estate.ts).
-const configSources = configSourceAccountIds(cfg);
-const exporters = findingsExportAccountIds(cfg);
+const configSources = configSourceAccountIds(cfg, estate);
+const exporters = findingsExportAccountIds(cfg, estate);
 const archive: ArchiveRef | undefined = !hostsSiem(cfg) ? coreArchive(cfg) : configSources.length + exporters.length > 0
     ? new SecurityArchive(`archive-${cfg.stage}`, {
         accountId: archiveAccount(cfg).id,
@@ -75,7 +81,7 @@ for (const { account, region } of placements) {
         adminAccountId: cfg.organization ? cfg.securityAccount.id : undefined,
         homeRegion: cfg.homeRegion,
         // The admin's aggregator links every region of the organization; a standalone account's, its own.
-        linkedRegions: cfg.organization ? [...new Set(cfg.accounts.flatMap(a => a.regions))] : account.regions,
+        linkedRegions: linkedRegionsOf(cfg, estate, account),
         services: account.services,
         findingPublishingFrequency: cfg.detection.findingPublishingFrequency,
         protections: cfg.detection.protections,
@@ -92,11 +98,11 @@ for (const { account, region } of placements) {
         malwareProtectionS3Buckets: account.malwareProtectionS3Buckets[region],
         findingsExport: archive && exporters.includes(account.id) ? { bucketArn: archive.bucketArn, kmsKeyArn: archive.keyArn, dependsOn: archive.ready } : undefined,
         configAggregator: account.kind === "security" && region === cfg.homeRegion
-            ? (cfg.organization ? { scope: "organization", accountIds: [], dependsOn: organizationReady } : { scope: "accounts", accountIds: cfg.accounts.map(a => a.id) })
+            ? (cfg.organization ? { scope: "organization", accountIds: [], dependsOn: organizationReady } : { scope: "accounts", accountIds: estate.map(a => a.id) })
             : undefined,
         configAggregatorAuthorization: !cfg.organization && account.kind !== "security" ? { accountId: cfg.securityAccount.id, region: cfg.homeRegion } : undefined,
         organization: mode === "admin" ? {
-            accounts: cfg.accounts.filter(a => a.kind !== "security").map(a => ({ accountId: a.id, email: a.email, kind: a.kind as "management" | "workload", services: a.services })),
+            accounts: organizationMembers(estate),
             securityHubPolicyTargets: cfg.detection.securityHub.policyTargets,
         } : undefined,
         delegationDependsOn: mode === "management" ? adminEnablement.get(region)!.promise : undefined,

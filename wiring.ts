@@ -9,6 +9,7 @@ import { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
 import { canRecordIamGlobalTypes } from "./model/awsRegions";
 import { CONFIG_DELEGATION_PRINCIPALS, trustedAccessFor, type OrganizationPrerequisite } from "./model/organizationAccess";
 import { shipsSecurityHubFrom } from "./model/logPaths";
+import type { EstateAccount } from "./model/estateAccounts";
 
 export { OFFLINE_PLAN_ENV } from "./model/offlinePlan";
 
@@ -90,17 +91,37 @@ export function archiveAccount(cfg: GuardpostConfig): AccountConfig {
     return cfg.accounts.find(a => a.name === cfg.detection.awsConfig.archiveAccount) ?? cfg.securityAccount;
 }
 
-/** Accounts whose AWS Config delivers to the archive: all that do not skip Config. */
-export function configSourceAccountIds(cfg: GuardpostConfig): string[] {
+/**
+ * Accounts whose AWS Config delivers to the archive: all that do not skip Config — of the whole estate
+ * (`accounts`: the core's own and every account stack's, model/estateAccounts.ts), by default this stack's.
+ */
+export function configSourceAccountIds(cfg: GuardpostConfig, accounts: EstateAccount[] = cfg.accounts): string[] {
     if (!cfg.detection.awsConfig.enabled) return [];
-    return cfg.accounts.filter(a => a.services.config.mode !== "skip").map(a => a.id);
+    return accounts.filter(a => a.services.config.mode !== "skip").map(a => a.id);
 }
 
 /** Accounts that export findings: the delegated admin (its export carries its members'), or each standalone one. */
-export function findingsExportAccountIds(cfg: GuardpostConfig): string[] {
+export function findingsExportAccountIds(cfg: GuardpostConfig, accounts: EstateAccount[] = cfg.accounts): string[] {
     if (!cfg.detection.findingsExport) return [];
-    const exporters = cfg.organization ? [cfg.securityAccount] : cfg.accounts;
+    const exporters = cfg.organization ? [cfg.securityAccount] : accounts;
     return exporters.filter(a => a.services.guardDuty.mode !== "skip").map(a => a.id);
+}
+
+/**
+ * The accounts the delegated administrator enrolls: every account of the estate but itself (GuardDuty's
+ * management-account member, Detective members, Security Hub self-managed associations).
+ */
+export function organizationMembers(estate: EstateAccount[]): { accountId: string; email?: string; kind: "management" | "workload"; services: EstateAccount["services"] }[] {
+    return estate.filter(a => a.kind !== "security").map(a => ({ accountId: a.id, email: a.email, kind: a.kind as "management" | "workload", services: a.services }));
+}
+
+/**
+ * The regions the home region's Security Hub aggregator links: in an organization, every region any account
+ * of the estate operates in (the admin receives members' findings from all of them); a standalone account's,
+ * its own.
+ */
+export function linkedRegionsOf(cfg: GuardpostConfig, estate: EstateAccount[], account: AccountConfig): string[] {
+    return cfg.organization ? [...new Set(estate.flatMap(a => a.regions))] : account.regions;
 }
 
 /** Trusted access the management account enables (empty outside organization mode). */

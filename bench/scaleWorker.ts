@@ -4,7 +4,12 @@
  * Prints one JSON line: {placements, resources, wallMs, maxRssMb, cpuMs, providers, stack, part} (`cpuMs`: the
  * process's own CPU time, user and system, all threads — unlike wall-clock time, not stretched by other load).
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
 import { runMocked } from "../plan/engine";
+import { STACK_DIR_ENV } from "../estate";
 import { KNOWN_REGIONS } from "../config";
 import { OFFLINE_PLAN_ENV } from "../wiring";
 
@@ -89,12 +94,28 @@ export function syntheticSplit(accounts: number, regions: number, perStack: numb
     }))];
 }
 
+/**
+ * The split's stack files, `Pulumi.<stack>.yaml` as they would sit in the repository, written to a new
+ * folder: the core reads its account stacks' accounts from them (estate.ts). Returns the folder.
+ */
+export function writeStackFiles(stacks: SplitStack[], dir = fs.mkdtempSync(path.join(os.tmpdir(), "guardpost-stacks-"))): string {
+    for (const st of stacks) {
+        const config: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(st.config)) {
+            try { config[key] = JSON.parse(value); } catch { config[key] = value; }
+        }
+        fs.writeFileSync(path.join(dir, `Pulumi.${st.name}.yaml`), yaml.dump({ config }));
+    }
+    return dir;
+}
+
 async function main(): Promise<void> {
     // `<accounts> <regions>`: the whole estate in one stack. `<accounts> <regions> <perStack> <index>`: stack
     // `index` (0 = core) of the same estate split over stacks of `perStack` workload accounts.
     const [accounts, regions, perStack, index] = process.argv.slice(2).map(Number);
     const split = Number.isFinite(perStack) ? syntheticSplit(accounts, regions, perStack)[index] : undefined;
     if (Number.isFinite(perStack) && !split) throw new Error(`no stack ${index} in the split of ${accounts} accounts by ${perStack}`);
+    if (split?.part === "core") process.env[STACK_DIR_ENV] = writeStackFiles(syntheticSplit(accounts, regions, perStack));
     process.env[OFFLINE_PLAN_ENV] = "1";
     const started = process.hrtime.bigint();
     const { resources } = await runMocked(() => require("../index"), {

@@ -2,7 +2,7 @@ import * as path from "path";
 import { parseConfig, type GuardpostConfig } from "../config";
 import { OFFLINE_PLAN_ENV } from "../wiring";
 import { runMocked, type MockedResource } from "./engine";
-import { DEPLOY_TIME_SECRETS, readStackFile } from "./stackFile";
+import { DEPLOY_TIME_SECRETS, readStackFile } from "../stackFile";
 import { computeCoverage, type Coverage } from "./coverage";
 import * as fs from "fs";
 

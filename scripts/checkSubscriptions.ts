@@ -11,7 +11,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parseConfig } from "../config";
 import { CHECK_SUBSCRIPTIONS_SESSION } from "../model/sessionName";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import {
     checkSubscriptions, createdTimesFromState, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, formatCheck, parseCheckArgs, SnsReader, TopicTarget, targetsFromOutputs,
 } from "./checkSubscriptionsLib";

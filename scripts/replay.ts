@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parseConfig } from "../config";
 import { REPLAY_SESSION } from "../model/sessionName";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import { formatSummary, MessageQueue, ObjectStore, ParkingPlace, parseReplayArgs, progressBar, replay, REPLAY_SOURCES } from "./replayLib";
 
 function credentials(roleArn: string, region: string): any {

@@ -4,7 +4,7 @@
  * account × region targets to the library.
  */
 import { parseConfig } from "../config";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import { runSampleFindings, SampleTarget, targetsFromAccounts } from "./sampleFindingsLib";
 
 function loadTargets(stack: string): SampleTarget[] {

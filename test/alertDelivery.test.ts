@@ -3,7 +3,7 @@ import { AlertFanout } from "../components/alerting/alertFanout";
 import { parseConfig } from "../config";
 import { runMocked, type MockedResource } from "../plan/engine";
 import { runPlan } from "../plan/plan";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import { testProvider } from "./support/providers";
 import { OFFLINE_PLAN_ENV } from "../model/offlinePlan";
 

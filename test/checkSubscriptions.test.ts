@@ -5,7 +5,7 @@ import * as path from "path";
 import { mockClient } from "aws-sdk-client-mock";
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { parseConfig } from "../config";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import { CHECK_SUBSCRIPTIONS_SESSION, sessionNameCondition } from "../model/sessionName";
 import {
     checkSubscriptions, createdTimesFromState, formatCheck, parseCheckArgs, PENDING_CONFIRMATION, targetsFromOutputs,

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, parseConfig, wafRegion, type RawConfig } from "../config";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 
 /** A minimal valid standalone config; each test breaks one thing. */
 function base(overrides: Record<string, unknown> = {}): RawConfig {

@@ -5,7 +5,7 @@ import * as yaml from "js-yaml";
 import { ConfigError, missingSecrets, parseConfig, reservedConcurrencyIn, UNRESERVED_CONCURRENCY_FLOOR } from "../config";
 import { runPlan } from "../plan/plan";
 import { runMocked } from "../plan/engine";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 
 const ROOT = path.join(__dirname, "..");
 const STACKS = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[\w.-]+\.yaml$/.test(f)).map((f) => f.slice(7, -5));

@@ -1,10 +1,13 @@
 import { expect } from "chai";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
-import { coreSiem, siemDomainName, WRITER_ROLES_OUTPUT } from "../estate";
+import * as fs from "fs";
+import * as os from "os";
+import { coreSiem, estateAccounts, siemDomainName, STACK_DIR_ENV, WRITER_ROLES_OUTPUT } from "../estate";
+import { mergeEstate, type EstateAccount } from "../model/estateAccounts";
 import { MockedResource, runMocked } from "../plan/engine";
 import { OFFLINE_PLAN_ENV } from "../wiring";
-import { SYNTHETIC_ARCHIVE, SYNTHETIC_SIEM_ENDPOINT, syntheticConfig, syntheticSplit } from "../bench/scaleWorker";
+import { SplitStack, SYNTHETIC_ARCHIVE, SYNTHETIC_SIEM_ENDPOINT, syntheticConfig, syntheticSplit, writeStackFiles } from "../bench/scaleWorker";
 
 const INDEX = path.join(__dirname, "..", "index");
 
@@ -28,10 +31,30 @@ const problems = (config: Record<string, string>) => {
     try { parseConfig(config); return ""; } catch (e) { return (e as ConfigError).message; }
 };
 
+/** Runs the tests of a block with the stacks' files in a folder of their own, where the core reads them (estate.ts). */
+function withStackFiles(stacks: () => SplitStack[]) {
+    let previous: string | undefined;
+    before(() => {
+        previous = process.env[STACK_DIR_ENV];
+        process.env[STACK_DIR_ENV] = writeStackFiles(stacks());
+    });
+    after(() => {
+        fs.rmSync(process.env[STACK_DIR_ENV]!, { recursive: true, force: true });
+        if (previous === undefined) delete process.env[STACK_DIR_ENV];
+        else process.env[STACK_DIR_ENV] = previous;
+    });
+}
+
+/** Inputs that name accounts, compared across stacks. */
+const byIdentity = (run: { resources: MockedResource[] }, pick: (r: MockedResource) => boolean) =>
+    // The mock engine numbers ids in creation order, which differs between stacks.
+    JSON.parse(JSON.stringify(Object.fromEntries(run.resources.filter(pick).map(r => [identity(r), r.inputs]))).replace(/-id-\d+/g, "-id"));
+
 describe("an estate split over stacks (guardpost:estate)", function () {
     this.timeout(120_000);
     // 5 accounts × 2 regions; stacks of 2 accounts: a core (SIEM, security + 1 workload) and two account stacks.
     const split = syntheticSplit(5, 2, 2);
+    withStackFiles(() => split);
 
     it("validates the split before any resource: parts, what each may deploy, and where the SIEM is", () => {
         const [core, accounts] = split;
@@ -111,5 +134,104 @@ describe("an estate split over stacks (guardpost:estate)", function () {
         const shipper = run.resources.find(r => r.type === "aws:lambda/function:Function" && r.name.includes("shipper"))!;
         expect(shipper.inputs.environment.variables.OPENSEARCH_ENDPOINT).to.equal(`https://${SYNTHETIC_SIEM_ENDPOINT}`);
         expect(JSON.stringify(run.resources.filter(r => r.type === "aws:iam/rolePolicy:RolePolicy").map(r => r.inputs.policy))).to.contain(expected.domainArn);
+    });
+
+    it("has the core admit every account stack's accounts before they deploy: archive policies and Config aggregator as in the one-stack estate", async () => {
+        const [core] = split;
+        const whole = await program("bench", syntheticConfig(5, 2));
+        const coreRun = await program(core.name, core.config, core.stackOutputs);
+        const namesAccounts = (r: MockedResource) =>
+            r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.name.startsWith("archive-") ||
+            r.type === "aws:kms/key:Key" && r.name.startsWith("archive-") ||
+            r.type === "aws:cfg/configurationAggregator:ConfigurationAggregator";
+        const inCore = byIdentity(coreRun, namesAccounts);
+        expect(Object.keys(inCore)).to.have.length.greaterThan(2);
+        expect(inCore).to.deep.equal(byIdentity(whole, namesAccounts));
+        // The last account stack's last account is named in the archive bucket policy the core declares.
+        const bucketPolicy = (Object.entries(inCore).find(([id]) => id.includes("BucketPolicy"))![1] as any).policy as string;
+        expect(bucketPolicy).to.contain("100000000004");
+    });
+
+    it("refuses a core whose account stacks' files are missing, deploy an account twice, or belong to another estate", () => {
+        const [core, first] = split;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "guardpost-stacks-"));
+        try {
+            const cfg = parseConfig(core.config);
+            expect(() => estateAccounts(cfg, dir)).to.throw(ConfigError, /guardpost:estate.accountStacks.*cannot read account stack bench-accounts-1.*Pulumi\.<stack>\.yaml/s);
+            const twice = { ...first, config: { ...first.config, "guardpost:estate": JSON.stringify({ ...JSON.parse(first.config["guardpost:estate"]), deploys: ["workload-1", "workload-2"] }), "guardpost:accounts": JSON.stringify([...JSON.parse(core.config["guardpost:accounts"]), ...JSON.parse(first.config["guardpost:accounts"]).slice(1)]) } };
+            writeStackFiles([twice, split[2]], dir);
+            expect(() => estateAccounts(cfg, dir)).to.throw(ConfigError, /workload-1 \(100000000001\) is deployed by both the core stack and bench-accounts-1/);
+            writeStackFiles([{ ...first, config: { ...first.config, "guardpost:stage": "other" } }, split[2]], dir);
+            expect(() => estateAccounts(cfg, dir)).to.throw(ConfigError, /bench-accounts-1 has stage other, this stack bench.*same stage as the core/s);
+            writeStackFiles([first, split[2]], dir);
+            expect(estateAccounts(cfg, dir).map(a => a.name)).to.deep.equal(["security", "workload-1", "workload-2", "workload-3", "workload-4"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("an organization estate split over stacks: the core enrolls the account stacks' accounts", function () {
+    this.timeout(120_000);
+    // Management, security and workload-1 in the core; workload-2 and workload-3 in an account stack; Detective
+    // and Security Hub central configuration on; workload-3 keeps its own Security Hub (skip).
+    const accounts = [
+        { name: "management", id: "200000000000", kind: "management", email: "root@example.com", regions: ["us-east-1", "eu-west-1"] },
+        { name: "security", id: "200000000001", kind: "security", email: "sec@example.com", regions: ["us-east-1", "eu-west-1"] },
+        { name: "workload-1", id: "200000000002", kind: "workload", email: "w1@example.com", regions: ["us-east-1", "eu-west-1"] },
+        { name: "workload-2", id: "200000000003", kind: "workload", email: "w2@example.com", regions: ["us-east-1", "eu-west-1"] },
+        { name: "workload-3", id: "200000000004", kind: "workload", email: "w3@example.com", regions: ["us-east-1", "eu-west-1"], services: { securityHub: "skip" } },
+    ];
+    const base = {
+        ...syntheticConfig(1, 1),
+        "guardpost:organization": "true",
+        "guardpost:detection": JSON.stringify({ detective: true, securityHub: { policyTargets: ["r-ab12"] } }),
+    };
+    const whole = { ...base, "guardpost:accounts": JSON.stringify(accounts) };
+    const stacks: SplitStack[] = [
+        {
+            name: "org-core", part: "core", placements: 6,
+            config: { ...base, "guardpost:accounts": JSON.stringify(accounts.slice(0, 3)), "guardpost:estate": JSON.stringify({ part: "core", deploys: ["management", "security", "workload-1"], accountStacks: ["org-accounts-1"] }) },
+            stackOutputs: { "org-accounts-1": { [WRITER_ROLES_OUTPUT]: [] } },
+        },
+        {
+            name: "org-accounts-1", part: "accounts", placements: 4,
+            config: {
+                ...base, "guardpost:accounts": JSON.stringify([accounts[0], accounts[1], ...accounts.slice(3)]),
+                "guardpost:estate": JSON.stringify({ part: "accounts", deploys: ["workload-2", "workload-3"], siemEndpoint: SYNTHETIC_SIEM_ENDPOINT, archiveBucket: SYNTHETIC_ARCHIVE.bucketName, archiveKeyArn: SYNTHETIC_ARCHIVE.kmsKeyArn("200000000001", "us-east-1") }),
+            },
+        },
+    ];
+    withStackFiles(() => stacks);
+
+    it("declares the Detective members, Security Hub associations and archive policies for them, as the one-stack estate does", async () => {
+        expect(problems(whole)).to.equal("");
+        const one = await program("org", whole);
+        const core = await program(stacks[0].name, stacks[0].config, stacks[0].stackOutputs);
+        const namesAccounts = (r: MockedResource) => [
+            "aws:detective/member:Member", "aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation",
+            "aws:securityhub/findingAggregator:FindingAggregator", "aws:securityhub/member:Member", "aws:guardduty/member:Member",
+            "aws:s3/bucketPolicy:BucketPolicy", "aws:kms/key:Key", "aws:cfg/configurationAggregator:ConfigurationAggregator",
+        ].includes(r.type) && (!r.type.startsWith("aws:s3/") && !r.type.startsWith("aws:kms/") || r.name.startsWith("archive-"));
+        const inCore = byIdentity(core, namesAccounts);
+        expect(inCore).to.deep.equal(byIdentity(one, namesAccounts));
+        const members = core.resources.filter(r => r.type === "aws:detective/member:Member").map(r => r.inputs.accountId);
+        expect(members).to.include.members(["200000000003", "200000000004"]);
+        // workload-3 (in the account stack) keeps its own hub: the core marks it self-managed, so the policy on the
+        // root does not reach it; workload-2 takes the root's policy.
+        const associations = core.resources.filter(r => r.type.startsWith("aws:securityhub/configurationPolicyAssociation")).map(r => r.inputs);
+        expect(associations.filter(a => a.targetId === "200000000004").map(a => a.policyId)).to.deep.equal(["SELF_MANAGED_SECURITY_HUB"]);
+        expect(associations.map(a => a.targetId)).to.not.include("200000000003");
+    });
+});
+
+describe("mergeEstate", () => {
+    const account = (name: string, id: string): EstateAccount => ({ name, id, kind: "workload", regions: ["us-east-1"], services: {} as EstateAccount["services"] });
+    it("replaces the core's reference copy of an account another stack deploys, and refuses one name for two ids", () => {
+        const core = { accounts: [account("security", "1"), account("w1", "2")], deploys: ["security"] };
+        const merged = mergeEstate(core, [{ stack: "s1", accounts: [{ ...account("w1", "2"), regions: ["eu-west-1"] }] }]);
+        expect(merged.map(a => [a.name, a.regions[0]])).to.deep.equal([["security", "us-east-1"], ["w1", "eu-west-1"]]);
+        expect(() => mergeEstate(core, [{ stack: "s1", accounts: [account("w1", "3")] }])).to.throw(/the account name w1 is given to both 2 and 3/);
+        expect(() => mergeEstate(core, [{ stack: "s1", accounts: [account("w2", "4")] }, { stack: "s2", accounts: [account("w2", "4")] }])).to.throw(/w2 \(4\) is deployed by both s1 and s2/);
     });
 });

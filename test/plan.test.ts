@@ -7,7 +7,7 @@ import { parseConfig } from "../config";
 import { runPlan, type PlanNode, type PlanReport } from "../plan/plan";
 import { isGlobalType } from "../plan/engine";
 import { checkPolicies } from "../plan/policyCheck";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import { main } from "../scripts/plan";
 import { currentDiagram, END, README, START } from "../scripts/readmeDiagram";
 

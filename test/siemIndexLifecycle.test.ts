@@ -7,7 +7,7 @@ import { makeCloudTrailShipperHandler, openSearchBulkSend } from "../functions/c
 import { monthlyIndex } from "../functions/cloudtrail-shipper/indexName";
 import { LogFn } from "../functions/shared/logLine";
 import { steadyStateShards, type IndexPeriod } from "../model/siemSizing";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import { awslogsEventFromPayload, cloudTrailRecords, cwlPayload } from "./support/logFixtures";
 import { OpenSearchPeer } from "./support/opensearchPeer";
 

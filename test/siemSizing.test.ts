@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, parseConfig, type RawConfig } from "../config";
-import { readStackFile } from "../plan/stackFile";
+import { readStackFile } from "../stackFile";
 import { heapGiB, indicesPerKind, instanceMemoryGiB, sizingIssues, steadyStateShards } from "../model/siemSizing";
 
 function withSiem(stack: string, siem: Record<string, unknown>): RawConfig {

@@ -15,7 +15,7 @@ export interface StackFile {
     disabledDefaultProviders: string[];
 }
 
-export function stackFilePath(stack: string, dir = path.join(__dirname, "..")): string {
+export function stackFilePath(stack: string, dir = __dirname): string {
     return path.join(dir, `Pulumi.${stack}.yaml`);
 }
 
