@@ -112,6 +112,11 @@ export async function benchScale(): Promise<string[]> {
         ...wanted.map(i => () => worker("scaleWorker.ts", [ESTATE.accounts, ESTATE.regions, ESTATE_PER_STACK, i])),
     ]);
     const [base, mid] = measured.map(m => m.median);
+    // Target 1: the stacks as written, one provider per account (the tests check each resource's region).
+    for (const stack of ["dev", "prod"]) {
+        const r = worker("scaleWorker.ts", ["--stack", stack]) as Run & { accounts: number };
+        lines.push(`  target 1, ${stack} (Pulumi.${stack}.yaml): ${r.providers} aws providers for ${r.accounts} accounts, ${n(r.resources)} resources in ${r.placements} account × regions [providers = accounts: ${verdict(r.providers === r.accounts)}]`);
+    }
     const stacks = wanted.map((index, k) => ({ index, m: measured[k + 2] }));
     lines.push(describeRun("1 × 1, one stack (start-up)", base));
     lines.push(describeRun("5 × 5, one stack (reference)", mid));

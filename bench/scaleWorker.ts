@@ -10,7 +10,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { runMocked } from "../plan/engine";
 import { STACK_DIR_ENV } from "../estate";
-import { KNOWN_REGIONS } from "../config";
+import { KNOWN_REGIONS, parseConfig } from "../config";
+import { DEPLOY_TIME_SECRETS, readStackFile } from "../stackFile";
 import { OFFLINE_PLAN_ENV } from "../wiring";
 
 export function syntheticConfig(accounts: number, regions: number): Record<string, string> {
@@ -109,7 +110,28 @@ export function writeStackFiles(stacks: SplitStack[], dir = fs.mkdtempSync(path.
     return dir;
 }
 
+/** `--stack <name>`: a stack of this repository as written (Pulumi.<name>.yaml), with its accounts counted. */
+async function runStackFile(name: string): Promise<void> {
+    const file = readStackFile(name);
+    // Secrets set at deploy time get placeholders, as the offline plan gives them.
+    for (const key of DEPLOY_TIME_SECRETS) if (!(key in file.config)) file.config[key] = `<placeholder for ${key}>`;
+    const deployed = parseConfig(file.config).estate.deploys.length;
+    process.env[OFFLINE_PLAN_ENV] = "1";
+    const started = process.hrtime.bigint();
+    const { resources } = await runMocked(() => require("../index"), {
+        stack: name, config: file.config, secretKeys: [...new Set([...file.secretKeys, ...DEPLOY_TIME_SECRETS])], requireExplicitProviders: true,
+    });
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({
+        placements: resources.filter(r => r.type === "guardpost:detection:DetectionBaseline").length, resources: resources.filter(r => r.custom).length,
+        wallMs, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000,
+        providers: resources.filter(r => r.type === "pulumi:providers:aws").length, accounts: deployed, stack: name, part: "all",
+    }) + "\n");
+}
+
 async function main(): Promise<void> {
+    if (process.argv[2] === "--stack") return runStackFile(process.argv[3]);
     // `<accounts> <regions>`: the whole estate in one stack. `<accounts> <regions> <perStack> <index>`: stack
     // `index` (0 = core) of the same estate split over stacks of `perStack` workload accounts.
     const [accounts, regions, perStack, index] = process.argv.slice(2).map(Number);
