@@ -8,6 +8,7 @@ import { signingRegion } from "./signingRegion";
 import { asAwslogsEvent, isS3Notification, largeEventPayload, trailObjects } from "./largeEvents";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
 import { signedBulkSend } from "./signedBulk";
+import { BULK_SHIPPING_LIMITS } from "./limits";
 
 /**
  * cloudtrail-shipper: CloudWatch Logs subscription (CloudTrail log group) → enriched documents →
@@ -19,19 +20,7 @@ import { signedBulkSend } from "./signedBulk";
  * retry can repair it; without a bucket the handler throws instead.
  */
 
-export const SHIPPER_LIMITS = {
-    /** NDJSON bytes per `_bulk` request (AWS caps bodies at 10 MiB on small instance types). */
-    maxBatchBytes: 5 * 1024 * 1024,
-    /** Tries per document inside one invocation, the first included. */
-    maxAttempts: 6,
-    baseDelayMs: 250,
-    maxDelayMs: 8_000,
-    requestTimeoutMs: 30_000,
-    /** Kept free before the Lambda deadline for the dead-letter puts and the error path. */
-    reserveMs: 15_000,
-    /** Time budget when no Lambda context tells the remaining time (local runs). */
-    defaultBudgetMs: 60_000,
-};
+export const SHIPPER_LIMITS = BULK_SHIPPING_LIMITS;
 export type ShipperLimits = typeof SHIPPER_LIMITS;
 export const SHIPPER_TIMEOUT_SECONDS = 120;
 export const DEAD_LETTER_PREFIX = "cloudtrail-shipper";

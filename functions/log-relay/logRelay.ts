@@ -1,6 +1,7 @@
 import { BulkItem, BulkSend, bulkIndex } from "../cloudtrail-shipper/bulk";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "../cloudtrail-shipper/deadLetter";
 import { IndexPeriod, isIndexPeriod } from "../cloudtrail-shipper/indexName";
+import { BULK_SHIPPING_LIMITS } from "../cloudtrail-shipper/limits";
 import { signingRegion } from "../cloudtrail-shipper/signingRegion";
 import { signedBulkSend } from "../cloudtrail-shipper/signedBulk";
 import { decodeAwslogsData } from "../shared/cwlogs";
@@ -24,17 +25,8 @@ import { isSecurityHubEvent, parseLogGroupKinds, relayLogEvent, RelayKind, relay
  * `_id` = the log event id makes a redelivery overwrite.
  */
 
-export const RELAY_LIMITS = {
-    /** NDJSON bytes per `_bulk` request (AWS caps bodies at 10 MiB on small instance types). */
-    maxBatchBytes: 5 * 1024 * 1024,
-    maxAttempts: 6,
-    baseDelayMs: 250,
-    maxDelayMs: 8_000,
-    requestTimeoutMs: 30_000,
-    /** Kept free before the Lambda deadline for dead letters and the error path. */
-    reserveMs: 15_000,
-    defaultBudgetMs: 60_000,
-};
+/** The shipper's pacing and deadline reserve: the relay sends the same `_bulk` requests. */
+export const RELAY_LIMITS = BULK_SHIPPING_LIMITS;
 export type RelayLimits = typeof RELAY_LIMITS;
 export const RELAY_TIMEOUT_SECONDS = 120;
 export const RELAY_DEAD_LETTER_PREFIX = "log-relay";
