@@ -7,7 +7,7 @@ import {
     guardDutyBandPattern, guardDutySeverityPattern, RepeatMode, severityBandRanges, telegramFunctionStatements,
     validateAlertArgs,
 } from "./alertPolicies";
-import { queueDepthAlarm } from "../shared/alarms";
+import { queueDepthAlarm, snsDeliveryFailedAlarm } from "../shared/alarms";
 import { siemDetectionsTopic } from "./siemDetectionsTopic";
 import { GuardedFunction } from "../shared/guardedFunction";
 import { partitionOf } from "../../model/partition";
@@ -260,20 +260,11 @@ export class AlertFanout extends pulumi.ComponentResource {
         // NumberOfNotificationsFailed (AWS/SNS, TopicName; https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html).
         // The alarm goes to the second channel as well: the topic itself may be what fails.
         if (args.emails.length > 0) {
-            new aws.cloudwatch.MetricAlarm(`${name}-email-failed-alarm`, {
+            snsDeliveryFailedAlarm(`${name}-email-failed-alarm`, {
                 region,
-                alarmDescription: `guardpost ${stage}: SNS could not deliver alert e-mails (NumberOfNotificationsFailed); check the subscriptions of ${name}`,
-                namespace: "AWS/SNS",
-                metricName: "NumberOfNotificationsFailed",
-                dimensions: { TopicName: topic.name },
-                statistic: "Sum",
-                period: 300,
-                evaluationPeriods: 1,
-                threshold: 0,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                alarmActions: [topic.arn, ...extraActions],
-                okActions: [topic.arn, ...extraActions],
+                description: `guardpost ${stage}: SNS could not deliver alert e-mails (NumberOfNotificationsFailed); check the subscriptions of ${name}`,
+                topicName: topic.name,
+                actions: [topic.arn, ...extraActions],
             }, parent);
         }
 

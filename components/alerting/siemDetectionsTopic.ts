@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { queueDepthAlarm } from "../shared/alarms";
+import { queueDepthAlarm, snsDeliveryFailedAlarm } from "../shared/alarms";
 import type { GuardedFunction } from "../shared/guardedFunction";
 import { emailSlug } from "./alertPolicies";
 import { siemDeadLetterQueuePolicy, siemRedrivePolicy, siemTopicPolicy } from "./siemTopicPolicies";
@@ -85,20 +85,11 @@ export function siemDetectionsTopic(name: string, a: SiemDetectionsTopicArgs, pa
 
     if (a.emails.length > 0 || a.telegram) {
         // Failed deliveries of every protocol, e-mail and Lambda (https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html).
-        new aws.cloudwatch.MetricAlarm(`${name}-siem-failed-alarm`, {
+        snsDeliveryFailedAlarm(`${name}-siem-failed-alarm`, {
             region,
-            alarmDescription: `guardpost ${a.stage}: SNS could not deliver SIEM detections (NumberOfNotificationsFailed); check the subscriptions of ${name}-siem`,
-            namespace: "AWS/SNS",
-            metricName: "NumberOfNotificationsFailed",
-            dimensions: { TopicName: topic.name },
-            statistic: "Sum",
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "notBreaching",
-            alarmActions: a.alarmActions,
-            okActions: a.alarmActions,
+            description: `guardpost ${a.stage}: SNS could not deliver SIEM detections (NumberOfNotificationsFailed); check the subscriptions of ${name}-siem`,
+            topicName: topic.name,
+            actions: a.alarmActions,
         }, opts);
     }
     return { topicArn: topic.arn };

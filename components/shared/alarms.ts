@@ -35,3 +35,38 @@ export function queueDepthAlarm(name: string, args: QueueDepthAlarmArgs, opts: p
         tags: args.tags,
     }, opts);
 }
+
+export interface SnsDeliveryFailedAlarmArgs {
+    /** Region of the topic (and of the alarm). */
+    region: string;
+    /** What failed deliveries of this topic mean, for whoever the alarm wakes. */
+    description: string;
+    /** The topic to watch. */
+    topicName: pulumi.Input<string>;
+    /** Where ALARM and OK notifications go (SNS topic ARNs). */
+    actions: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * Deliveries SNS gave up on, for every protocol (bounced or suppressed e-mail, a failing Lambda), count in
+ * NumberOfNotificationsFailed (AWS/SNS, TopicName;
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html): any within five minutes
+ * raises the alarm.
+ */
+export function snsDeliveryFailedAlarm(name: string, args: SnsDeliveryFailedAlarmArgs, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(name, {
+        region: args.region,
+        alarmDescription: args.description,
+        namespace: "AWS/SNS",
+        metricName: "NumberOfNotificationsFailed",
+        dimensions: { TopicName: args.topicName },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: args.actions,
+        okActions: args.actions,
+    }, opts);
+}
