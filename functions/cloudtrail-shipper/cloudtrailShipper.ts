@@ -2,7 +2,7 @@ import { BulkItem, BulkSend, bulkIndex } from "./bulk";
 import { scrubSessionTokens, toCloudTrailDoc } from "./cloudtrailDoc";
 import { decodeAwslogsData } from "../shared/cwlogs";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "./deadLetter";
-import { GeoLookup, openGeoLookup } from "../shared/geoip";
+import { GeoLookup, lazyGeoLookupFromEnv } from "../shared/geoip";
 import { IndexPeriod, isIndexPeriod, validIndexPrefix } from "./indexName";
 import { signingRegion } from "./signingRegion";
 import { asAwslogsEvent, isS3Notification, largeEventPayload, trailObjects } from "./largeEvents";
@@ -264,20 +264,7 @@ export function createCloudTrailShipperHandler() {
         return Buffer.from(await res.Body.transformToByteArray());
     };
 
-    const cityPath = env.GEOIP_DATABASE || undefined;
-    const asnPath = env.GEOIP_ASN_DATABASE || undefined;
-    let geoPromise: Promise<GeoLookup | undefined> | undefined;
-    const geo = () => {
-        if (!geoPromise) {
-            const maxmind = require("maxmind");
-            // Enrichment is optional: a missing or broken database costs geo fields, never the logs.
-            geoPromise = openGeoLookup(maxmind, cityPath, asnPath).catch((err) => {
-                jsonLog("error", "GeoIP database could not be opened; shipping without geo", { cityPath, asnPath, error: errorText(err) });
-                return undefined;
-            });
-        }
-        return geoPromise;
-    };
+    const { geo } = lazyGeoLookupFromEnv(env, "shipping without geo");
 
     return makeCloudTrailShipperHandler({ indexPrefix, indexPeriod: isIndexPeriod(indexPeriod) ? indexPeriod : undefined, send, deadLetter, geo, readObject, configProblems: problems });
 }

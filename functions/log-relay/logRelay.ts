@@ -5,7 +5,7 @@ import { BULK_SHIPPING_LIMITS } from "../cloudtrail-shipper/limits";
 import { signingRegion } from "../cloudtrail-shipper/signingRegion";
 import { signedBulkSend } from "../cloudtrail-shipper/signedBulk";
 import { decodeAwslogsData } from "../shared/cwlogs";
-import { GeoLookup, openGeoLookup } from "../shared/geoip";
+import { GeoLookup, lazyGeoLookupFromEnv } from "../shared/geoip";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
 import { makeFlowParser, parseFieldList } from "../vpcflow-transform/vpcflowTransform";
 import { isSecurityHubEvent, parseLogGroupKinds, relayLogEvent, RelayKind, relaySecurityHubEvent, RelayOutcome } from "./relayDocs";
@@ -192,26 +192,14 @@ export function createLogRelayHandler() {
             },
         };
     }
-    const cityPath = env.GEOIP_DATABASE || undefined;
-    const asnPath = env.GEOIP_ASN_DATABASE || undefined;
-    let geoPromise: Promise<GeoLookup | undefined> | undefined;
-    const geo = () => {
-        if (!geoPromise) {
-            const maxmind = require("maxmind");
-            geoPromise = openGeoLookup(maxmind, cityPath, asnPath).catch((err) => {
-                jsonLog("error", "GeoIP database could not be opened; relaying without geo", { cityPath, asnPath, error: errorText(err) });
-                return undefined;
-            });
-        }
-        return geoPromise;
-    };
+    const { geo, configured: geoConfigured } = lazyGeoLookupFromEnv(env, "relaying without geo");
     return makeLogRelayHandler({
         logGroupKinds: kinds.kinds,
         flowFields: fields.fields,
         indexPeriod: isIndexPeriod(indexPeriod) ? indexPeriod : undefined,
         send: endpoint && region ? signedBulkSend(endpoint, region) : failingSend,
         deadLetter,
-        geo: cityPath || asnPath ? geo : undefined,
+        geo: geoConfigured ? geo : undefined,
         configProblems: problems,
     });
 }

@@ -1,3 +1,4 @@
+import { errorText, jsonLog } from "./logLine";
 /**
  * GeoIP enrichment with MaxMind databases. The reader does not validate its input (mmdb-lib walks
  * `AWS Internal` as 0.0.0.0 and `1.2.3` as a wrong address), so every value is validated first and only
@@ -190,4 +191,26 @@ export async function openGeoLookup(
         asnPath ? maxmind.open(asnPath, { cache: { max: 10_000 } }) : Promise.resolve(undefined),
     ]);
     return makeGeoLookup((ip) => maxmind.validate(ip), city, asn);
+}
+
+/**
+ * For a function's factory: the GeoIP lookup of GEOIP_DATABASE / GEOIP_ASN_DATABASE, opened on first use and
+ * kept for the container. Enrichment is optional: a missing or broken database is logged once and costs the
+ * geo fields, never the logs (`without` says what the function then does, for the log line).
+ */
+export function lazyGeoLookupFromEnv(env: NodeJS.ProcessEnv, without: string): { geo: () => Promise<GeoLookup | undefined>; configured: boolean } {
+    const cityPath = env.GEOIP_DATABASE || undefined;
+    const asnPath = env.GEOIP_ASN_DATABASE || undefined;
+    let geoPromise: Promise<GeoLookup | undefined> | undefined;
+    const geo = () => {
+        if (!geoPromise) {
+            const maxmind = require("maxmind");
+            geoPromise = openGeoLookup(maxmind, cityPath, asnPath).catch((err) => {
+                jsonLog("error", `GeoIP database could not be opened; ${without}`, { cityPath, asnPath, error: errorText(err) });
+                return undefined;
+            });
+        }
+        return geoPromise;
+    };
+    return { geo, configured: Boolean(cityPath || asnPath) };
 }
