@@ -318,7 +318,7 @@ describe("DetectionBaseline GuardDuty features", () => {
 });
 
 describe("DetectionBaseline trusted IP lists and threat intel sets", () => {
-    it("uploads a repository list to the private bucket and activates it from the bucket's regional endpoint", async () => {
+    it("uploads a repository list to the private bucket and activates it from its s3:// URI", async () => {
         const rs = await plan("l1", args());
         const object = one(rs, T.object);
         expect(object.inputs.key).to.match(/^trusted-ip-lists\/office\/[0-9a-f]{12}\/office\.txt$/);
@@ -326,7 +326,7 @@ describe("DetectionBaseline trusted IP lists and threat intel sets", () => {
         expect(object.inputs.bucket).to.equal("l1-threat-lists-mock");
         expect(one(rs, T.ipSet).inputs).to.include({
             activate: true, format: "TXT", name: "office",
-            location: `https://s3-ap-northeast-2.amazonaws.com/l1-threat-lists-mock/${object.inputs.key}`,
+            location: `s3://l1-threat-lists-mock/${object.inputs.key}`,
         });
     });
 
@@ -415,11 +415,12 @@ describe("DetectionBaseline argument validation", () => {
 });
 
 describe("threat list locations", () => {
-    it("points GuardDuty at the bucket's region in the documented regional form, in every partition, never the global endpoint", () => {
-        expect(threatListLocation("b", "k/l.txt", "us-east-1")).to.equal("https://s3-us-east-1.amazonaws.com/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "ap-east-1")).to.equal("https://s3-ap-east-1.amazonaws.com/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "cn-north-1")).to.equal("https://s3-cn-north-1.amazonaws.com.cn/b/k/l.txt");
-        expect(threatListLocation("b", "k/l.txt", "us-gov-west-1")).to.equal("https://s3-us-gov-west-1.amazonaws.com/b/k/l.txt");
+    it("points GuardDuty at the bucket with the documented s3:// URI, which names no endpoint, in every partition and in regions without legacy S3 hosts", () => {
+        for (const region of ["us-east-1", "ap-east-1", "af-south-1", "eu-south-1", "cn-north-1", "us-gov-west-1"]) {
+            const location = threatListLocation("b", "k/l.txt", region);
+            expect(location, region).to.equal("s3://b/k/l.txt");
+            expect(location).to.not.match(/amazonaws\.com/);
+        }
         for (const region of ["us-east-1", "ap-east-1", "cn-north-1", "us-gov-west-1"]) expect(isThreatListUrl(threatListLocation("lists-bucket", "k/l.txt", region)), region).to.equal(true);
     });
 });

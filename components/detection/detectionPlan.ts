@@ -93,15 +93,17 @@ export function threatListKey(kind: "trusted-ip-lists" | "threat-intel-sets", li
 }
 
 /**
- * The URL GuardDuty reads a list from: the regional path-style form GuardDuty documents,
- * `https://s3-<region>.amazonaws.com/<bucket>/<key>` ("Format of location URL",
- * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-create-activate.html), never the global
- * `s3.amazonaws.com`, which opt-in regions and the China and GovCloud partitions do not serve. See
- * `model/threatListLocation.ts` for every form accepted in config.
+ * The location GuardDuty reads a list from: the `s3://<bucket>/<key>` URI, one of the forms GuardDuty documents
+ * ("Format of location URL", https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-lists-create-activate.html)
+ * and the one that names no endpoint. Endpoint URLs would not do everywhere: the global `s3.amazonaws.com` serves
+ * no bucket of a region launched after March 20, 2019 directly (400 Bad Request,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html), and the legacy `s3-<region>` hosts
+ * exist only for older regions — China and newer regions have only `s3.<region>`
+ * (https://docs.aws.amazon.com/general/latest/gr/s3.html). See `model/threatListLocation.ts` for every form
+ * accepted in config. `region` is kept for callers; the URI does not depend on it.
  */
-export function threatListLocation(bucket: string, key: string, region: string): string {
-    const suffix = partitionOf(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
-    return `https://s3-${region}.${suffix}/${bucket}/${key}`;
+export function threatListLocation(bucket: string, key: string, _region?: string): string {
+    return `s3://${bucket}/${key}`;
 }
 
 /** Validation reads the component's own args; the type is shared, so the two cannot drift. */
