@@ -24,9 +24,12 @@ export const PERIOD_DAYS: Record<IndexPeriod, { min: number; max: number }> = {
 export const LOG_KIND_COUNT = 5;
 
 /**
- * AWS's hard default of 1,000 shards per data node: "there's a limit of 1,000 shards per node"
+ * AWS's limit of 1,000 shards per data node: "there's a limit of 1,000 shards per node"
  * (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/bp.html#bp-sharding-strategy,
- * and sizing-domains.html#bp-sharding: creating an index that would pass it fails).
+ * and sizing-domains.html#bp-sharding: creating an index that would pass it fails). From OpenSearch 2.17
+ * AWS raises the cap with the heap (1,000 per 16 GiB of JVM heap, at most 4,000 per node; AWS's sizing
+ * notes, https://raw.githubusercontent.com/aws/agent-toolkit-for-aws/main/skills/specialized-skills/analytics-skills/amazon-opensearch-service/references/sizing.md).
+ * The budget takes the lower of 1,000 and 25 per GiB of heap, which stays below the cap on every version.
  */
 export const MAX_SHARDS_PER_NODE = 1000;
 /**

@@ -56,7 +56,7 @@ function visualization(id: string, title: string, visState: Record<string, unkno
         objectId: id,
         attributes: {
             title,
-            description: "Managed by guardpost; changes are overwritten on the next deploy.",
+            description: "Managed by guardpost; an edit here is kept as an \"(edited copy)\" when guardpost next deploys.",
             version: 1,
             uiStateJSON: "{}",
             visState: JSON.stringify({ title, ...visState }),

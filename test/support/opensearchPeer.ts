@@ -238,7 +238,8 @@ export class OpenSearchPeer {
             const action = `es:ESHttp${record.method[0]}${record.method.slice(1).toLowerCase()}`;
             reply = { status: 403, body: { Message: `User: anonymous is not authorized to perform: ${action} because no resource-based policy allows the ${action} action` } };
         } else if (this.auth === "sigv4" && credentialScope(req).service !== "es") {
-            // Amazon OpenSearch Service signs as service `es` (the credential scope's service); anything else is refused.
+            // Amazon OpenSearch Service signs as service `es` (the credential scope's service); anything else is refused
+            // (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/request-signing.html).
             reply = { status: 403, body: { message: `Credential should be scoped to correct service: 'es'. ` } };
         } else if (this.auth === "sigv4" && this.sigv4.region && scopeRegion(req) !== this.sigv4.region) {
             reply = { status: 403, body: { message: `Credential should be scoped to a valid region, not '${scopeRegion(req)}'. ` } };

@@ -203,6 +203,8 @@ export function dashboardsApi(p: PluginState, req: PeerRequest): Reply | undefin
     // segments: _dashboards api saved_objects <type> <id>
     const [, api, so, type, id] = req.segments;
     if (api !== "api" || so !== "saved_objects" || !type) return undefined;
+    // POST, PUT and DELETE need `osd-xsrf: true`, else 400 "Request must contain a osd-xsrf header."
+    // (https://docs.opensearch.org/latest/dashboards/management/saved-objects-api/, https://docs.opensearch.org/latest/troubleshoot/).
     if (req.method !== "GET" && req.headers["osd-xsrf"] === undefined) return hapi(400, "Bad Request", "Request must contain a osd-xsrf header.");
     if (!SAVED_TYPES.has(type)) return hapi(400, "Bad Request", `Unsupported saved object type: '${type}': Bad Request`);
     const key = `${type}/${id}`;
@@ -260,6 +262,9 @@ function validateDetector(state: PeerState, p: PluginState, d: any, selfId?: str
         if (id !== selfId && other.doc.name === d.name) return adError(400, `Cannot create anomaly detector with name [${d.name}] as it's already used by another detector`);
     }
     const indices = [...state.indices.values()].filter(ix => matchesAny(d.indices, ix.name));
+    // Create/update validation and the start/stop/delete refusals below follow the Anomaly Detection API
+    // (https://docs.opensearch.org/latest/observing-your-data/ad/api/): a detector needs documents and a date
+    // time field in its indices, a running job must be stopped before the detector is updated or deleted.
     if (indices.every(ix => ix.docs.size === 0)) return adError(400, `Can't create anomaly detector as no document is found in the indices: ${JSON.stringify(d.indices)}`);
     const tf = fieldType(indices, d.time_field);
     if (!tf) return adError(400, `Can't find time field ${d.time_field}`);
