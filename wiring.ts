@@ -111,8 +111,8 @@ export function findingsExportAccountIds(cfg: GuardpostConfig, accounts: EstateA
  * The accounts the delegated administrator enrolls: every account of the estate but itself (GuardDuty's
  * management-account member, Detective members, Security Hub self-managed associations).
  */
-export function organizationMembers(estate: EstateAccount[]): { accountId: string; email?: string; kind: "management" | "workload"; services: EstateAccount["services"] }[] {
-    return estate.filter(a => a.kind !== "security").map(a => ({ accountId: a.id, email: a.email, kind: a.kind as "management" | "workload", services: a.services }));
+export function organizationMembers(estate: EstateAccount[]): { accountId: string; email?: string; kind: "management" | "workload"; services: EstateAccount["services"]; regions: string[] }[] {
+    return estate.filter(a => a.kind !== "security").map(a => ({ accountId: a.id, email: a.email, kind: a.kind as "management" | "workload", services: a.services, regions: a.regions }));
 }
 
 /**

@@ -138,6 +138,14 @@ describe("DetectionBaseline per mode", () => {
         one(rs, T.recorder);
     });
 
+    it("admin: enables an account as a Detective member only in the regions it operates in (each member region is billed)", async () => {
+        const organization = { ...ORG, accounts: ORG.accounts.map(a => ({ ...a, regions: a.kind === "workload" ? ["us-east-1"] : ["us-east-1", "ap-northeast-2"] })) };
+        const home = await plan("prod-sec-apne2-regions", args({ mode: "admin", organization, linkedRegions: ["us-east-1"] }));
+        expect(ofType(home, T.detectiveMember).map(m => m.inputs.accountId)).to.deep.equal([MGMT]);
+        const other = await plan("prod-sec-use1-regions", args({ mode: "admin", region: "us-east-1", organization }));
+        expect(ofType(other, T.detectiveMember).map(m => m.inputs.accountId)).to.have.members([MGMT, WORK]);
+    });
+
     it("management: delegates Detective only when Detective is switched on", async () => {
         const rs = await plan("prod-mgmt-use1", args({ accountId: MGMT, region: "us-east-1", mode: "management", adminAccountId: SEC, detective: false }));
         expect(ofType(rs, T.detectiveAdmin)).to.be.empty;

@@ -13,6 +13,8 @@ export interface OrganizationAccount {
     kind: "management" | "workload";
     /** The account's own choices; `skip` keeps it out of the service (self-managed in Security Hub). */
     services: AccountServices;
+    /** Regions the account operates in; Detective enables it as a member only there (each member region is billed). Absent: every region. */
+    regions?: string[];
 }
 
 /** Admin mode: how the delegated administrator covers the rest of the organization. */

@@ -81,7 +81,8 @@ export function declareOrganization(parent: pulumi.Resource, name: string, args:
         const orgConfig = new aws.detective.OrganizationConfiguration(`${name}-detective-org`, { region, autoEnable: true, graphArn: graph.graphArn }, after([graph]));
         // autoEnable covers accounts that join later; the ones that exist today are enabled as members
         // (organization accounts are enabled, not invited: https://docs.aws.amazon.com/detective/latest/APIReference/API_CreateMembers.html).
-        for (const account of enrolled(accounts, "detective")) {
+        // Only where the account operates: a member elsewhere is billed for a region nobody configured.
+        for (const account of enrolled(accounts, "detective").filter(a => !a.regions || a.regions.includes(region))) {
             new aws.detective.Member(`${name}-detective-member-${account.accountId}`, {
                 region,
                 graphArn: graph.graphArn,
