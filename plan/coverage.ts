@@ -13,14 +13,16 @@ export type CoverageColumn = (typeof COVERAGE_COLUMNS)[number];
 /**
  * - `managed` / `adopted`: declared in this account × region (adopted = imported with the `import` option);
  * - `member`: enrolled by the delegated administrator in this region (auto-enable, explicit member, central
- *   configuration policy);
+ *   configuration policy on the organization root);
+ * - `if-in-OU`: the central configuration policy is associated with OUs only (`policyTargets`); the account is
+ *   enrolled if it sits in one of them, which config does not say — a reviewer checks it (`coverage.ouChecks`);
  * - `central`: handled in another account for this one (findings alert from the administrator's bus;
  *   CloudTrail from the organization trail);
  * - `skipped`: the account's `services` hand the service to someone else (e.g. Control Tower);
  * - `off`: switched off in config;
  * - `UNCOVERED`: expected and nothing covers it — the plan fails.
  */
-export type CoverageStatus = "managed" | "adopted" | "member" | "central" | "skipped" | "off" | "UNCOVERED";
+export type CoverageStatus = "managed" | "adopted" | "member" | "if-in-OU" | "central" | "skipped" | "off" | "UNCOVERED";
 
 export interface CoverageRow {
     account: string;
@@ -33,6 +35,8 @@ export interface Coverage {
     rows: CoverageRow[];
     /** `account/region: column` for every UNCOVERED cell. */
     gaps: string[];
+    /** Accounts the Security Hub policy reaches only through OUs, with those OUs: to check in Organizations. */
+    ouChecks: string[];
 }
 
 const T = {
@@ -73,9 +77,12 @@ export function computeCoverage(cfg: GuardpostConfig, resources: MockedResource[
     const links = (a: MockedResource, region: string) => region === cfg.homeRegion || a.inputs.linkingMode === "ALL_REGIONS"
         || (a.inputs.linkingMode === "SPECIFIED_REGIONS" && (a.inputs.specifiedRegions ?? []).includes(region))
         || (a.inputs.linkingMode === "ALL_REGIONS_EXCEPT_SPECIFIED" && !(a.inputs.specifiedRegions ?? []).includes(region));
-    const centralSecurityHub = (region: string) => at(T.association, admin.id, cfg.homeRegion).some(a => a.inputs.policyId !== "SELF_MANAGED_SECURITY_HUB")
+    // A policy on the root (`r-…`) reaches every account; one on OUs (`ou-…`) only the accounts in them.
+    const policyTargets = at(T.association, admin.id, cfg.homeRegion).filter(a => a.inputs.policyId !== "SELF_MANAGED_SECURITY_HUB").map(a => String(a.inputs.targetId));
+    const centralReach: CoverageStatus | undefined = policyTargets.some(t => t.startsWith("r-")) ? "member" : policyTargets.length > 0 ? "if-in-OU" : undefined;
+    const centralSecurityHub = (region: string): CoverageStatus | undefined => centralReach
         && at(T.aggregator, admin.id, cfg.homeRegion).some(a => links(a, region))
-        && at(T.hub, admin.id, region).length > 0;
+        && at(T.hub, admin.id, region).length > 0 ? centralReach : undefined;
     const orgTrail = resources.some(r => r.type === T.trail && r.inputs.isOrganizationTrail === true && r.inputs.isMultiRegionTrail === true);
 
     const rows: CoverageRow[] = [];
@@ -92,7 +99,9 @@ export function computeCoverage(cfg: GuardpostConfig, resources: MockedResource[
         }
     }
     const gaps = rows.flatMap(r => COVERAGE_COLUMNS.filter(c => r.cells[c] === "UNCOVERED").map(c => `${r.account}/${r.region}: ${c}`));
-    return { rows, gaps };
+    const viaOus = [...new Set(rows.filter(r => r.cells.securityHub === "if-in-OU").map(r => r.account))];
+    const ouChecks = viaOus.map(a => `${a}: Security Hub's policy reaches it only if it is in ${policyTargets.join(" or ")}`);
+    return { rows, gaps, ouChecks };
 
     function guardDuty(cfg: GuardpostConfig, account: AccountConfig, region: string): CoverageStatus {
         const own = declared(T.detector, account.id, region);
@@ -112,9 +121,9 @@ export function computeCoverage(cfg: GuardpostConfig, resources: MockedResource[
         if (!cfg.organization || account.kind === "security") return own ?? "UNCOVERED";
         if (account.kind === "management") {
             const enrolled = at(T.hubMember, admin.id, region).some(m => m.inputs.accountId === account.id);
-            return own && enrolled && centralSecurityHub(region) ? "member" : "UNCOVERED";
+            return own && enrolled ? centralSecurityHub(region) ?? "UNCOVERED" : "UNCOVERED";
         }
-        return centralSecurityHub(region) ? "member" : "UNCOVERED";
+        return centralSecurityHub(region) ?? "UNCOVERED";
     }
 
     function awsConfig(cfg: GuardpostConfig, account: AccountConfig, region: string): CoverageStatus {
@@ -171,6 +180,7 @@ export function renderCoverage(coverage: Coverage): string {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
     const line = (cells: string[]) => "  " + cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
     const out = ["coverage (account × region):", line(head), ...rows.map(line)];
+    for (const check of coverage.ouChecks) out.push(`coverage: check in AWS Organizations — ${check}`);
     out.push(coverage.gaps.length === 0
         ? "coverage: every configured account × region is covered"
         : `coverage: ${coverage.gaps.length} UNCOVERED — ${coverage.gaps.join("; ")}`);

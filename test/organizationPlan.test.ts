@@ -73,6 +73,21 @@ describe("organization plan: no blind region", function () {
         expect(coverage.gaps).to.have.members(["management/eu-west-1: securityHub", "data/eu-west-1: securityHub"]);
     });
 
+    it("with the Security Hub policy on OUs only, marks members if-in-OU and names the OUs a reviewer must check", async () => {
+        const report = await plan("prod");
+        const association = (target: string) => report.resources.find(r => r.type === "aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation" && r.inputs.policyId !== "SELF_MANAGED_SECURITY_HUB" && String(r.inputs.targetId).startsWith("r-"))!;
+        const onRoot = association("r-");
+        expect(onRoot, "prod associates its policy with the root").to.not.equal(undefined);
+        const onOu = { ...onRoot, inputs: { ...onRoot.inputs, targetId: "ou-ab12-workloads" } };
+        const coverage = computeCoverage(report.config, report.resources.map(r => (r === onRoot ? onOu : r)));
+        const members = report.coverage.rows.filter(r => r.cells.securityHub === "member");
+        expect(members.length).to.be.greaterThan(0);
+        for (const row of members) expect(coverage.rows.find(r => r.account === row.account && r.region === row.region)!.cells.securityHub).to.equal("if-in-OU");
+        expect(coverage.gaps).to.deep.equal([]);
+        expect(coverage.ouChecks).to.include(`data: Security Hub's policy reaches it only if it is in ou-ab12-workloads`);
+        expect(report.coverage.ouChecks).to.deep.equal([]);
+    });
+
     it("flags a finding rule in a member account as a gap: its findings would alert twice", async () => {
         const report = await plan("prod");
         const payments = report.config.accounts.find(a => a.name === "payments")!;
