@@ -126,6 +126,8 @@ describe("DetectionBaseline per mode", () => {
         expect(one(rs, T.gdAdmin).inputs).to.deep.include({ adminAccountId: SEC });
         expect(one(rs, T.detectiveAdmin).inputs).to.deep.include({ accountId: SEC });
         expect(one(rs, T.hubAdmin).inputs).to.deep.include({ adminAccountId: SEC });
+        // Under central configuration only AWS Organizations can remove it: a destroy leaves it (retainOnDelete).
+        expect(one(rs, T.hubAdmin).retainOnDelete).to.equal(true);
         for (const r of [...ofType(rs, T.gdAdmin), ...ofType(rs, T.hubAdmin)]) {
             expect(r.provider).to.include({ account: MGMT });
             expect(r.region).to.equal("ap-northeast-2");

@@ -146,7 +146,12 @@ export class DetectionBaseline extends pulumi.ComponentResource {
             if (args.securityHub.enabled) {
                 // AWS never enables Security Hub in the management account, and the admin can add it as a
                 // member only once it is on: the hub above comes first.
-                delegations.push(new aws.securityhub.OrganizationAdminAccount(`${name}-securityhub-admin`, { region, adminAccountId }, wait(hub ? [hub] : [])));
+                // Kept on delete: under central configuration the Security Hub API cannot remove the delegated
+                // administrator (only AWS Organizations can, which also ends central configuration and deletes its
+                // policies: https://docs.aws.amazon.com/securityhub/latest/userguide/remove-admin-overview.html), so a
+                // delete here would fail the destroy. README "Organizations as they really are" says how to remove it.
+                delegations.push(new aws.securityhub.OrganizationAdminAccount(`${name}-securityhub-admin`, { region, adminAccountId },
+                    { ...wait(hub ? [hub] : []), retainOnDelete: true }));
             }
         }
 
