@@ -282,6 +282,34 @@ describe("organization plan: prerequisites and Config the way Config.1 checks it
         expect(ofType(report.resources, "aws:organizations/awsServiceAccess:AwsServiceAccess")).to.be.empty;
     });
 
+    it("puts the archive in a log-archive account when awsConfig.archiveAccount names one, every account delivering there; refuses an unknown one or one outside the home region", async () => {
+        const logArchive = { name: "log-archive", id: "100000000009", kind: "workload", email: "aws-log-archive@example.com", regions: ["ap-northeast-2"] };
+        const dir = variant("prod", config => {
+            config["guardpost:accounts"].push(logArchive);
+            config["guardpost:detection"].awsConfig = { ...config["guardpost:detection"].awsConfig, archiveAccount: "log-archive" };
+        });
+        const report = await runPlan("prod-variant", dir);
+        const [bucket] = ofType(report.resources, "aws:s3/bucket:Bucket").filter(b => b.name.startsWith("archive-") && b.name.endsWith("-bucket"));
+        const [key] = ofType(report.resources, "aws:kms/key:Key").filter(k => k.name.startsWith("archive-"));
+        expect([bucket.provider!.account, bucket.region, key.provider!.account]).to.deep.equal([logArchive.id, "ap-northeast-2", logArchive.id]);
+        const channels = ofType(report.resources, "aws:cfg/deliveryChannel:DeliveryChannel");
+        expect(channels.length).to.be.greaterThan(report.config.accounts.length);
+        for (const c of channels) expect(c.inputs.s3KmsKeyArn, c.name).to.match(new RegExp(`^arn:aws:kms:ap-northeast-2:${logArchive.id}:key/`));
+        // Every account's Config deliveries are admitted by the bucket policy in the log-archive account.
+        const policy = JSON.stringify(ofType(report.resources, "aws:s3/bucketPolicy:BucketPolicy").find(p => p.name.startsWith("archive-"))!.inputs.policy);
+        for (const a of report.config.accounts) expect(policy, a.name).to.contain(`AWSLogs/${a.id}/Config/`);
+
+        for (const [change, message] of [
+            [(c: any) => { c["guardpost:detection"].awsConfig = { archiveAccount: "nobody" }; }, "guardpost:detection.awsConfig.archiveAccount: 'nobody' is not a configured account"],
+            [(c: any) => { c["guardpost:accounts"].push({ ...logArchive, regions: ["us-east-1"] }); c["guardpost:detection"].awsConfig = { archiveAccount: "log-archive" }; }, "account 'log-archive' does not operate in the home region ap-northeast-2"],
+        ] as const) {
+            let err = "";
+            const code = await main(["--stack", "prod-variant"], () => undefined, s => { err += s; }, variant("prod", change));
+            expect(code, message).to.equal(1);
+            expect(err).to.contain(message);
+        }
+    });
+
     it("records with each account's service-linked role into the one archive, IAM global types only in the home region", async () => {
         const report = await plan("prod");
         const [bucket] = ofType(report.resources, "aws:s3/bucket:Bucket").filter(b => b.name === "archive-prod-bucket");
