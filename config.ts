@@ -251,6 +251,7 @@ export function parseConfig(raw: RawConfig): GuardpostConfig {
     if (organization && securityAccount) validateNoBlindRegion(accounts, securityAccount, managementAccount, issues);
     const detection = parseDetection(read(raw, "detection"), accounts, issues, homeRegion, organization);
     validateAccountServices(accounts, organization, detection, issues);
+    if (organization && detection.securityHub.enabled && detection.awsConfig.enabled) validateCentralConfigurationReach(accounts, issues);
     const alerts = parseAlerts(read(raw, "alerts"), issues);
     const siem = parseSiem(read(raw, "siem"), securityAccount, issues, stage);
     const logs = parseLogs(read(raw, "logs"), homeRegion, organization, issues);
@@ -617,6 +618,28 @@ function validateNoBlindRegion(accounts: AccountConfig[], security: AccountConfi
                 `${r} has no delegated administrator: the security account '${security.name}' does not operate there, so nothing enables GuardDuty, Security Hub or Detective for '${account.name}' in ${r}`,
                 `add ${r} to the regions of '${security.name}'${management && !management.regions.includes(r) ? ` and of the management account '${management.name}'` : ""}, or remove it from '${account.name}'`);
         }
+    }
+}
+
+/**
+ * Security Hub's central configuration applies its policy "in the home Region and all linked Regions", with no
+ * policy for only some of them (https://docs.aws.amazon.com/securityhub/latest/userguide/aggregation-central-configuration.html),
+ * and the aggregator links every region any account uses. So an enrolled account gets Security Hub and its
+ * standards in each of those regions; where guardpost records no AWS Config for it, the Critical control
+ * Config.1 fails. Each account in Security Hub with Config on must therefore operate in every region of the estate.
+ */
+function validateCentralConfigurationReach(accounts: AccountConfig[], issues: Issues): void {
+    const used = new Map<string, string[]>();
+    for (const a of accounts) for (const r of a.regions) used.set(r, [...(used.get(r) ?? []), a.name]);
+    for (const account of accounts) {
+        if (account.services.securityHub.mode === "skip" || account.services.config.mode === "skip") continue;
+        const missing = [...used.keys()].filter(r => !account.regions.includes(r));
+        if (missing.length === 0) continue;
+        issues.add(`guardpost:accounts[${account.name}].regions`,
+            `Security Hub's central configuration turns on its standards for '${account.name}' in every region of the organization, ` +
+            `but guardpost records AWS Config for it only in ${account.regions.join(", ")}: in ${missing.map(r => `${r} (used by ${used.get(r)!.join(", ")})`).join(", ")} ` +
+            `the Critical control Config.1 would fail`,
+            `add ${missing.join(", ")} to the regions of '${account.name}', or set its services.securityHub to skip (self-managed)`);
     }
 }
 

@@ -11,7 +11,7 @@ function raw(values: Record<string, unknown>): RawConfig {
 
 const MGMT = { name: "mgmt", id: "333333333333", kind: "management", email: "mgmt@example.com", regions: ["us-east-1", "eu-west-1"] };
 const SEC = { name: "security", id: "111111111111", kind: "security", regions: ["us-east-1", "eu-west-1"] };
-const APP = { name: "app", id: "222222222222", kind: "workload", email: "app@example.com", regions: ["us-east-1"] };
+const APP = { name: "app", id: "222222222222", kind: "workload", email: "app@example.com", regions: ["us-east-1", "eu-west-1"] };
 
 function org(overrides: Record<string, unknown> = {}): RawConfig {
     return raw({
@@ -32,6 +32,16 @@ function problems(r: RawConfig): string {
 }
 
 describe("organization config: no blind region", () => {
+    it("refuses an account that Security Hub's central configuration reaches in a region where no Config records for it (Config.1), naming the fix", () => {
+        const message = problems(org({ accounts: [MGMT, SEC, { ...APP, regions: ["us-east-1"] }] }));
+        expect(message).to.contain("guardpost:accounts[app].regions: Security Hub's central configuration turns on its standards for 'app' in every region of the organization");
+        expect(message).to.contain("in eu-west-1 (used by mgmt, security) the Critical control Config.1 would fail");
+        expect(message).to.contain("add eu-west-1 to the regions of 'app', or set its services.securityHub to skip");
+        // Self-managed in Security Hub, or Config left to Control Tower: the policy or the recorder is not guardpost's to align.
+        expect(() => parseConfig(org({ accounts: [MGMT, SEC, { ...APP, regions: ["us-east-1"], services: { securityHub: "skip" } }] }))).to.not.throw();
+        expect(() => parseConfig(org({ accounts: [MGMT, SEC, { ...APP, regions: ["us-east-1"] }], detection: { securityHub: { enabled: false } } }))).to.not.throw();
+    });
+
     it("refuses a member region where the delegated admin does not operate, naming account, region and fix", () => {
         const message = problems(org({ accounts: [MGMT, SEC, { ...APP, regions: ["us-east-1", "ap-south-1"] }] }));
         expect(message).to.contain("guardpost:accounts[app].regions: ap-south-1 has no delegated administrator: the security account 'security' does not operate there");

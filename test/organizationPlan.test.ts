@@ -57,7 +57,7 @@ describe("organization plan: no blind region", function () {
         const security = report.config.securityAccount.id;
         const withoutEuAdmin = report.resources.filter(r => !(r.type === "aws:guardduty/organizationConfiguration:OrganizationConfiguration" && r.provider?.account === security && r.region === "eu-west-1"));
         const coverage = computeCoverage(report.config, withoutEuAdmin);
-        expect(coverage.gaps).to.have.members(["data/eu-west-1: guardDuty", "data/eu-west-1: alerting"]);
+        expect(coverage.gaps).to.have.members(["payments", "storefront", "data"].flatMap(a => [`${a}/eu-west-1: guardDuty`, `${a}/eu-west-1: alerting`]));
         let err = "";
         expect(coverageExitCode(coverage, s => { err += s; })).to.equal(4);
         expect(err).to.contain("data/eu-west-1: guardDuty");
@@ -70,7 +70,7 @@ describe("organization plan: no blind region", function () {
         expect(aggregator.inputs).to.deep.include({ linkingMode: "SPECIFIED_REGIONS", specifiedRegions: ["eu-west-1", "us-east-1"] });
         const unlinked = { ...aggregator, inputs: { ...aggregator.inputs, specifiedRegions: ["us-east-1"] } };
         const coverage = computeCoverage(report.config, report.resources.map(r => (r === aggregator ? unlinked : r)));
-        expect(coverage.gaps).to.have.members(["management/eu-west-1: securityHub", "data/eu-west-1: securityHub"]);
+        expect(coverage.gaps).to.have.members(["management", "payments", "storefront", "data"].map(a => `${a}/eu-west-1: securityHub`));
     });
 
     it("with the Security Hub policy on OUs only, marks members if-in-OU and names the OUs a reviewer must check", async () => {
@@ -283,7 +283,7 @@ describe("organization plan: prerequisites and Config the way Config.1 checks it
     });
 
     it("puts the archive in a log-archive account when awsConfig.archiveAccount names one, every account delivering there; refuses an unknown one or one outside the home region", async () => {
-        const logArchive = { name: "log-archive", id: "100000000009", kind: "workload", email: "aws-log-archive@example.com", regions: ["ap-northeast-2"] };
+        const logArchive = { name: "log-archive", id: "100000000009", kind: "workload", email: "aws-log-archive@example.com", regions: ["ap-northeast-2", "us-east-1", "eu-west-1"] };
         const dir = variant("prod", config => {
             config["guardpost:accounts"].push(logArchive);
             config["guardpost:detection"].awsConfig = { ...config["guardpost:detection"].awsConfig, archiveAccount: "log-archive" };
@@ -301,7 +301,7 @@ describe("organization plan: prerequisites and Config the way Config.1 checks it
 
         for (const [change, message] of [
             [(c: any) => { c["guardpost:detection"].awsConfig = { archiveAccount: "nobody" }; }, "guardpost:detection.awsConfig.archiveAccount: 'nobody' is not a configured account"],
-            [(c: any) => { c["guardpost:accounts"].push({ ...logArchive, regions: ["us-east-1"] }); c["guardpost:detection"].awsConfig = { archiveAccount: "log-archive" }; }, "account 'log-archive' does not operate in the home region ap-northeast-2"],
+            [(c: any) => { c["guardpost:accounts"].push({ ...logArchive, regions: ["us-east-1", "eu-west-1"] }); c["guardpost:detection"].awsConfig = { archiveAccount: "log-archive" }; }, "account 'log-archive' does not operate in the home region ap-northeast-2"],
         ] as const) {
             let err = "";
             const code = await main(["--stack", "prod-variant"], () => undefined, s => { err += s; }, variant("prod", change));
