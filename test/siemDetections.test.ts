@@ -260,7 +260,11 @@ describe("SIEM detections reach e-mail and Telegram, each once", function () {
         expect(await fanOut()).to.equal(1);
         expectOnceEach(1);
         expect(telegram.messages[0].text.split("\n")[0]).to.equal("🔴 guardpost SIEM: guardpost dns");
-        expect(peer.detections.aliases.get("dns-*")).to.deep.equal({ "dns.question.name": "query_name" });
+        // Where the alias lives, as Security Analytics puts it: in this month's index, and in a component template the
+        // DNS template composes, so that next month's index has it too (opensearchPeerSaMappings.ts).
+        expect(peer.index(monthlyIndex("dns", now))!.mappings.properties!.dns).to.deep.equal({ properties: { question: { properties: { name: { type: "alias", path: "query_name" } } } } });
+        expect(peer.templates.get("guardpost-dns").composed_of).to.deep.equal([".opensearch-sap-alias-mappings-component-dns-"]);
+        expect(peer.componentTemplates.get(".opensearch-sap-alias-mappings-component-dns-").template.mappings.properties["dns.question.name"]).to.deep.equal({ type: "alias", path: "query_name" });
     });
 
     it("an anomaly of high grade and confidence for the CloudTrail detector reaches e-mail and Telegram once too", async () => {

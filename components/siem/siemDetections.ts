@@ -14,7 +14,8 @@ export const ALERT_CHANNEL_ID = "guardpost-alert-topic";
 /**
  * CloudTrail rules turned on — medium and high severity Sigma rules for tampering with logging and
  * detection, credential misuse and exfiltration. Titles as Security Analytics ships them
- * (opensearch-project/security-analytics, src/main/config/rules/cloudtrail). "AWS Root Credentials" fires on
+ * (opensearch-project/security-analytics, src/main/resources/rules/cloudtrail up to 2.19.3 and 3.2, src/main/config/rules/cloudtrail
+ * from 2.19.4 and 3.3, where the plugin moved them). "AWS Root Credentials" fires on
  * any root activity that is not an AWS service event — a root console login among them.
  */
 export const CLOUDTRAIL_RULE_TITLES = [
@@ -34,7 +35,7 @@ export const CLOUDTRAIL_RULE_TITLES = [
     "AWS Snapshot Backup Exfiltration",
 ];
 
-/** DNS rules that match on the queried name, which Route 53 Resolver logs carry (src/main/config/rules/dns). */
+/** DNS rules that match on the queried name, which Route 53 Resolver logs carry (…/rules/dns, in the same place as above). */
 export const DNS_RULE_TITLES = [
     "Cobalt Strike DNS Beaconing",
     "Monero Crypto Coin Mining Pool Lookup",

@@ -3,7 +3,7 @@ import { AddressInfo } from "net";
 import {
     bulk, catIndices, IndexState, indexApi, ItemPredicate, osError, PeerRequest, PeerState, Reply,
 } from "./opensearchPeerIndices";
-import { indexTemplateApi } from "./opensearchPeerTemplates";
+import { componentTemplateApi, indexTemplateApi } from "./opensearchPeerTemplates";
 import { adApi, dashboardsApi, newPluginState, PluginState, securityApi } from "./opensearchPeerPlugins";
 import { ismApi, runIsm } from "./opensearchPeerIsm";
 import { clusterApi, clusterHealth } from "./opensearchPeerCluster";
@@ -106,7 +106,7 @@ export class OpenSearchPeer {
 
     private constructor(private readonly server: http.Server, readonly url: string, opts: OpenSearchPeerOptions) {
         this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
-        this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), onIndexCreated: [],
+        this.state = { version: opts.version ?? "2.13.0", indices: new Map(), templates: new Map(), componentTemplates: new Map(), onIndexCreated: [],
             now: () => this.clockMs ?? Date.now(), dataNodes: opts.dataNodes ?? 1, maxShardsPerNode: opts.maxShardsPerNode ?? 1000 };
         this.plugins = newPluginState(this.state, opts.masterBackendRoles ?? [], opts.auditReadonly ?? []);
         this.masterBackendRoles = opts.masterBackendRoles ?? [];
@@ -184,6 +184,7 @@ export class OpenSearchPeer {
     get savedObjects() { return this.plugins.savedObjects; }
     get detectors() { return this.plugins.detectors; }
     get templates() { return this.state.templates; }
+    get componentTemplates() { return this.state.componentTemplates; }
 
     /** Answers the next `n` requests with `response` (in order, after any already queued). */
     failNext(n: number, response: ScriptedResponse): void {
@@ -308,6 +309,8 @@ export class OpenSearchPeer {
             reply = req.method === "GET" ? catIndices(this.state, req) : undefined;
         } else if (first === "_index_template") {
             reply = indexTemplateApi(this.state, req);
+        } else if (first === "_component_template") {
+            reply = componentTemplateApi(this.state, req);
         } else if (first === "_plugins" && second === "_ism") {
             reply = ismApi(this.state, this.plugins, req);
         } else if (first === "_plugins" && second === "_security" && req.segments[2] === "api") {

@@ -2,6 +2,7 @@ import { randomBytes } from "crypto";
 import { osError, parseJson, PeerRequest, PeerState, Reply } from "./opensearchPeerIndices";
 import type { IndexState } from "./opensearchPeerIndices";
 import { matchesAny } from "./opensearchPeerMapping";
+import { aliasPath, createAliasMappings } from "./opensearchPeerSaMappings";
 import { renderMustache } from "./mustache";
 
 /**
@@ -23,10 +24,11 @@ import { renderMustache } from "./mustache";
  * (MonitorRunnerService `isActionActionable`).
  *
  * Security Analytics evaluates the pre-packaged rules below with the detection logic their Sigma definitions
- * give (opensearch-project/security-analytics, src/main/config/rules/…), reading rule fields through the log
- * type's field mapping and the index's alias mappings — so a DNS rule on `query` only sees Route 53's
- * `query_name` once the alias exists, as on a real domain. Rules without `match` here are listed (searchable,
- * usable in a detector) but never fire in the peer.
+ * give (opensearch-project/security-analytics, src/main/resources/rules/… up to 2.19.3 and 3.2; src/main/config/rules/…
+ * from 2.19.4 and 3.3), reading rule fields through the log type's field mapping and the alias fields in the
+ * index's own mappings — so a DNS rule on `query` only sees Route 53's `query_name` in an index that has the alias,
+ * which an index created later gets only from its template's Security Analytics component (opensearchPeerSaMappings.ts),
+ * as on a real domain. Rules without `match` here are listed (searchable, usable in a detector) but never fire in the peer.
  */
 
 export interface PrePackagedRule { id: string; title: string; category: string; level: string; match?: (get: (field: string) => unknown) => boolean }
@@ -78,8 +80,6 @@ export interface DetectionState {
     sent: SnsPublish[];
     /** Publishes Amazon SNS refused (the notification is lost), with SNS's reason. */
     refused: Array<SnsPublish & { reason: string }>;
-    /** Alias mappings per index pattern (`ecs field → index path`). */
-    aliases: Map<string, Record<string, string>>;
     saDetectors: Map<string, { doc: any; seen: Set<string> }>;
     findings: Array<{ detectorId: string; ruleId: string; index: string; docId: string }>;
     monitors: Map<string, any>;
@@ -90,7 +90,7 @@ export interface DetectionState {
 }
 
 export function newDetectionState(): DetectionState {
-    return { channels: new Map(), sent: [], refused: [], aliases: new Map(), saDetectors: new Map(), findings: [], monitors: new Map(), bucketAlerts: new Map(), queryAlerts: new Map() };
+    return { channels: new Map(), sent: [], refused: [], saDetectors: new Map(), findings: [], monitors: new Map(), bucketAlerts: new Map(), queryAlerts: new Map() };
 }
 
 /** `plugins.alerting.max_actionable_alert_count` default (AlertingSettings.DEFAULT_MAX_ACTIONABLE_ALERT_COUNT). */
@@ -162,12 +162,8 @@ function saApi(state: PeerState, d: DetectionState, req: PeerRequest): Reply | u
     const [, , kind, id] = req.segments;
     const body = parseJson(req).value ?? {};
     if (kind === "mappings" && req.method === "POST") {
-        const indices = [...state.indices.values()].filter(ix => matchesAny([body.index_name], ix.name));
-        if (indices.length === 0) return osError(404, "index_not_found_exception", `no such index [${body.index_name}]`);
         if (!ECS[body.rule_topic]) return osError(400, "illegal_argument_exception", `Invalid rule topic [${body.rule_topic}]`);
-        const alias = Object.fromEntries(Object.entries<any>(body.alias_mappings?.properties ?? {}).map(([f, m]) => [f, m.path]));
-        d.aliases.set(body.index_name, { ...(d.aliases.get(body.index_name) ?? {}), ...alias });
-        return { status: 200, body: { acknowledged: true } };
+        return createAliasMappings(state, body);
     }
     if (kind === "rules" && id === "_search") {
         const category = body.query?.nested?.query?.bool?.must?.[0]?.match?.["rule.category"];
@@ -221,7 +217,6 @@ export function runSecurityAnalytics(state: PeerState, d: DetectionState): numbe
         const rules = (input.pre_packaged_rules ?? []).map((r: any) => PRE_PACKAGED_RULES.find(p => p.id === r.id)!).filter((r: PrePackagedRule) => r.match);
         const matched: Array<{ index: string; docId: string; source: any; rules: PrePackagedRule[] }> = [];
         for (const ix of [...state.indices.values()].filter(i => matchesAny(input.indices, i.name))) {
-            const aliases = [...d.aliases].filter(([pattern]) => matchesAny([pattern], ix.name)).reduce((a, [, m]) => ({ ...a, ...m }), {} as Record<string, string>);
             for (const [docId, doc] of ix.docs) {
                 const key = `${ix.name}/${docId}`;
                 if (det.seen.has(key)) continue;
@@ -230,7 +225,8 @@ export function runSecurityAnalytics(state: PeerState, d: DetectionState): numbe
                 const get = (field: string) => {
                     const raw = valueAt(doc.source, field);
                     if (raw !== undefined) return raw;
-                    const path = aliases[ECS[type]?.[field] ?? ""];
+                    const ecs = ECS[type]?.[field];
+                    const path = ecs ? aliasPath(ix, ecs) : undefined;
                     return path ? valueAt(doc.source, path) : undefined;
                 };
                 const fired = rules.filter((rule: PrePackagedRule) => rule.match!(get));

@@ -50,6 +50,7 @@ export function actionOf(req: PeerRequest, exists: (index: string) => boolean): 
     if (first === "_cluster") return { cluster: "cluster:monitor/health" };
     if (first === "_cat") return { cluster: "cluster:monitor/state" };
     if (first === "_index_template") return { cluster: `indices:admin/index_template/${m === "GET" || m === "HEAD" ? "get" : m === "DELETE" ? "delete" : "put"}` };
+    if (first === "_component_template") return { cluster: `cluster:admin/component_template/${m === "GET" || m === "HEAD" ? "get" : m === "DELETE" ? "delete" : "put"}` };
     if (first === "_plugins" && second === "_security") return { cluster: `restapi:admin/${fourth ?? "info"}` };
     if (first === "_plugins" && second === "_ism") return { cluster: `cluster:admin/opendistro/ism/${third}/${m === "GET" ? "get" : "write"}` };
     if (first === "_plugins" && second === "_anomaly_detection") return { cluster: `cluster:admin/opendistro/ad/detector/${m === "GET" ? "info" : fourth === "_search" ? "search" : "write"}` };

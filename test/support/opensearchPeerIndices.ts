@@ -45,6 +45,8 @@ export interface PeerState {
     maxShardsPerNode: number;
     indices: Map<string, IndexState>;
     templates: Map<string, any>;
+    /** Component templates (`_component_template`), composed into an index template through its `composed_of`. */
+    componentTemplates: Map<string, any>;
     /** Called for every new index (ISM attaches policies by `ism_template` here). */
     onIndexCreated: Array<(index: IndexState) => void>;
     rejectItem?: ItemPredicate;
@@ -119,14 +121,19 @@ export function shardLimitRefusal(state: PeerState, settings: Record<string, str
 
 export function createIndex(state: PeerState, name: string, body: any = {}): IndexState {
     const t = matchingTemplate(state, name);
-    const settings = { ...flattenSettings(t?.body.template?.settings), ...flattenSettings(body.settings) };
+    // The template's component templates in `composed_of` order, then its own `template`, then the request, each
+    // later one winning — resolved now, once: "Component templates are used solely during the process of index
+    // creation … Modifications made to component templates will not affect existing indexes"
+    // (https://docs.opensearch.org/latest/api-reference/index-apis/component-template/).
+    const layers = [...(t?.body.composed_of ?? []).map((c: string) => state.componentTemplates.get(c)?.template), t?.body.template, body];
+    const settings: Record<string, string> = Object.assign({}, ...layers.map(l => flattenSettings(l?.settings)));
     const refused = shardLimitRefusal(state, settings);
     if (refused) throw new ShardLimitError(refused);
     const index: IndexState = {
         name,
         uuid: randomUUID().replace(/-/g, "").slice(0, 22),
         createdAt: state.now(),
-        mappings: mergeMappings(t?.body.template?.mappings, body.mappings),
+        mappings: layers.reduce((m: Mappings, l) => mergeMappings(m, l?.mappings), {}),
         settings,
         docs: new Map(),
         template: t?.name,

@@ -166,15 +166,48 @@ function checkField(root: Mappings, field: any, path: string, name: string, valu
     }
 }
 
-/** Merges template mappings under explicit ones, as index creation composes them. */
+/**
+ * Merges `over` onto `base` the way index creation composes component templates, the index template and the
+ * request (each later one wins): object fields merge field by field, a leaf of `over` replaces the one of `base`.
+ * Dotted names (`dns.question.name`, as Security Analytics writes its alias mappings) are expanded into objects,
+ * as OpenSearch parses them ("By default, OpenSearch interprets field names containing dots (.) as hierarchical object
+ * paths", https://docs.opensearch.org/latest/mappings/mapping-parameters/disable-objects/).
+ */
 export function mergeMappings(base: Mappings | undefined, over: Mappings | undefined): Mappings {
     const out: Mappings = structuredClone(base ?? {});
+    if (out.properties) out.properties = mergeProperties({}, out.properties);
     if (!over) return out;
     for (const [k, v] of Object.entries(over)) {
-        if (k === "properties") out.properties = { ...(out.properties ?? {}), ...structuredClone(v as object) };
+        if (k === "properties") out.properties = mergeProperties(out.properties ?? {}, v as Record<string, any>);
         else (out as any)[k] = structuredClone(v);
     }
     return out;
+}
+
+function mergeProperties(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
+    const out = { ...base };
+    for (const [name, def] of Object.entries(over ?? {})) {
+        const [head, ...rest] = name.split(".");
+        const field = rest.length > 0 ? { properties: { [rest.join(".")]: def } } : def;
+        const expanded = field?.properties ? { ...structuredClone(field), properties: mergeProperties({}, field.properties) } : structuredClone(field);
+        const prior = out[head];
+        out[head] = prior?.properties && expanded?.properties && !expanded.type
+            ? { ...prior, properties: mergeProperties(prior.properties, expanded.properties) }
+            : expanded;
+    }
+    return out;
+}
+
+/** The mapping of the field at a dotted path (`dns.question.name`), or undefined. */
+export function fieldAt(mappings: Mappings | undefined, path: string): any {
+    let props: Record<string, any> | undefined = mappings?.properties;
+    const parts = path.split(".");
+    for (let i = 0; i < parts.length; i++) {
+        const field = props?.[parts[i]];
+        if (i === parts.length - 1) return field;
+        props = field?.properties;
+    }
+    return undefined;
 }
 
 /** Flattens `{index:{mapping:{total_fields:{limit:2000}}}}` and `{"index.mapping...": 2000}` alike. */

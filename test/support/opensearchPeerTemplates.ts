@@ -42,6 +42,12 @@ export function indexTemplateApi(state: PeerState, req: PeerRequest): Reply | un
             }
             const bad = unknownType(body.template?.mappings?.properties);
             if (bad) return osError(400, "mapper_parsing_exception", `No handler for type [${bad.type}] declared on field [${bad.field}]`);
+            // Every composed_of entry must exist (MetadataIndexTemplateService `validateV2TemplateRequest`, InvalidIndexTemplateException: 400).
+            const missingComponents = ((body.composed_of ?? []) as string[]).filter(c => !state.componentTemplates.has(c));
+            if (missingComponents.length > 0) {
+                return osError(400, "invalid_index_template_exception",
+                    `index_template [${name}] invalid, cause [index template [${name}] specifies component templates [${missingComponents.join(", ")}] that do not exist]`);
+            }
             if (req.query.get("create") === "true" && state.templates.has(name)) {
                 return osError(400, "illegal_argument_exception", `index template [${name}] already exists`);
             }
@@ -53,6 +59,49 @@ export function indexTemplateApi(state: PeerState, req: PeerRequest): Reply | un
                 }
             }
             state.templates.set(name, body);
+            return { status: 200, body: { acknowledged: true } };
+        }
+    }
+    return undefined;
+}
+
+const COMPONENT_KEYS = new Set(["template", "version", "_meta"]);
+
+/**
+ * `_component_template[/<name>]` (https://docs.opensearch.org/latest/api-reference/index-apis/component-template/):
+ * pieces of index templates that take effect only through an index template's `composed_of`, when an index is
+ * created. One still in some `composed_of` cannot be deleted (MetadataIndexTemplateService `validateNotInUse`).
+ */
+export function componentTemplateApi(state: PeerState, req: PeerRequest): Reply | undefined {
+    const name = req.segments[1];
+    switch (req.method) {
+        case "GET": {
+            if (name && !state.componentTemplates.has(name)) return osError(404, "resource_not_found_exception", `component template matching [${name}] not found`);
+            const entries = [...state.componentTemplates].filter(([n]) => !name || n === name);
+            return { status: 200, body: { component_templates: entries.map(([n, t]) => ({ name: n, component_template: t })) } };
+        }
+        case "DELETE": {
+            if (!state.componentTemplates.has(name)) return osError(404, "index_template_missing_exception", `index_template [${name}] missing`);
+            const users = [...state.templates].filter(([, t]) => (t.composed_of ?? []).includes(name)).map(([n]) => n);
+            if (users.length > 0) {
+                return osError(400, "illegal_argument_exception", `component templates [${name}] cannot be removed as they are still in use by index templates [${users.join(", ")}]`);
+            }
+            state.componentTemplates.delete(name);
+            return { status: 200, body: { acknowledged: true } };
+        }
+        case "PUT": case "POST": {
+            if (!name) return undefined;
+            const parsed = parseJson(req);
+            if (parsed.error) return parsed.error;
+            const body = parsed.value ?? {};
+            const unknown = Object.keys(body).find(k => !COMPONENT_KEYS.has(k));
+            if (unknown) return osError(400, "x_content_parse_exception", `[1:2] [component_template] unknown field [${unknown}]`);
+            const bad = unknownType(body.template?.mappings?.properties);
+            if (bad) return osError(400, "mapper_parsing_exception", `No handler for type [${bad.type}] declared on field [${bad.field}]`);
+            if (req.query.get("create") === "true" && state.componentTemplates.has(name)) {
+                return osError(400, "illegal_argument_exception", `component template [${name}] already exists`);
+            }
+            state.componentTemplates.set(name, body);
             return { status: 200, body: { acknowledged: true } };
         }
     }

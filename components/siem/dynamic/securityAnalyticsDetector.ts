@@ -2,7 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
 import { connectionOf, diffInputs, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
 
-export const SECURITY_ANALYTICS_DETECTOR_PROVIDER_VERSION = "1";
+/**
+ * "2": an update on the next `pulumi up` calls the mappings API again, which composes Security Analytics' alias
+ * component back into a log template that an IndexTemplate update of an older guardpost had stripped it from.
+ */
+export const SECURITY_ANALYTICS_DETECTOR_PROVIDER_VERSION = "2";
 
 export interface SecurityAnalyticsDetectorArgs extends ConnectionArgs {
     /** Detector name (5–50 letters, digits, spaces, `-`, `_`). */
