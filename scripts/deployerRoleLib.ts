@@ -70,6 +70,16 @@ const uniqueSorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
  * Service-linked roles have no boundary (AWS defines their permissions and they cannot take one); the deployer
  * creates them by service name only.
  */
+/** The tag every guardpost function carries (components/shared/guardedFunction.ts FUNCTION_TAG). */
+export const FUNCTION_TAG_KEY = "guardpost:function";
+/** What changes a function or runs it: allowed on guardpost's functions only. */
+export const LAMBDA_FUNCTION_ACTIONS = [
+    "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:AddPermission", "lambda:RemovePermission",
+    "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency", "lambda:PutFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig",
+    "lambda:DeleteFunctionEventInvokeConfig", "lambda:TagResource", "lambda:UntagResource", "lambda:InvokeFunction", "lambda:PublishVersion",
+    "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:CreateFunctionUrlConfig", "lambda:UpdateFunctionUrlConfig",
+];
+
 export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     const unmapped = unmappedTypes(s.types);
     if (unmapped.length > 0) throw new Error(`deployer role: no IAM actions are mapped for ${unmapped.join(", ")}; add them to scripts/deployerRoleActions.ts`);
@@ -132,6 +142,20 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     }
     if (s.types.some((t) => t.startsWith(DYNAMIC_TYPE_PREFIX))) {
         statements.push({ Sid: "SiemDomainRestApi", Effect: "Allow", Action: OPENSEARCH_REST_ACTIONS, Resource: `arn:${s.partition}:es:${s.homeRegion}:${s.accountId}:domain/*` });
+    }
+    if (s.types.includes("aws:lambda/function:Function")) {
+        // Lambda's actions are granted on "*" (Pulumi names functions at random), so without this the deployer could
+        // put its own code into any function of the account and run it as that function's role. Every guardpost
+        // function carries the guardpost:function tag from creation (GuardedFunction); Lambda evaluates
+        // aws:ResourceTag on a function's actions and aws:RequestTag on CreateFunction
+        // (https://docs.aws.amazon.com/lambda/latest/dg/attribute-based-access-control.html). Tagging an untagged
+        // function is refused too, so no function can be made guardpost's after the fact.
+        statements.push(
+            { Sid: "OnlyGuardpostFunctions", Effect: "Deny", Action: LAMBDA_FUNCTION_ACTIONS, Resource: `arn:${s.partition}:lambda:*:${s.accountId}:function:*`,
+                Condition: { Null: { [`aws:ResourceTag/${FUNCTION_TAG_KEY}`]: "true" } } },
+            { Sid: "CreateOnlyGuardpostFunctions", Effect: "Deny", Action: "lambda:CreateFunction", Resource: "*",
+                Condition: { Null: { [`aws:RequestTag/${FUNCTION_TAG_KEY}`]: "true" } } },
+        );
     }
     statements.push(
         { Sid: "NeverChangeTheDeployerItself", Effect: "Deny", Action: "iam:*", Resource: s.deployerRoleArn },

@@ -6,7 +6,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { runPlan, type PlanReport } from "../plan/plan";
 import { DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS } from "../scripts/deployerRoleActions";
 import { guardpostBoundaryArn } from "../scripts/deployerBoundary";
-import { deployerRoleFromPlan, MANAGED_POLICY_MAX_CHARS, policyChars, splitPolicy, stackSetTemplates, typesInAccount, unmappedTypes } from "../scripts/deployerRoleLib";
+import { deployerRoleFromPlan, FUNCTION_TAG_KEY, LAMBDA_FUNCTION_ACTIONS, MANAGED_POLICY_MAX_CHARS, policyChars, splitPolicy, stackSetTemplates, typesInAccount, unmappedTypes } from "../scripts/deployerRoleLib";
 import { main } from "../scripts/deployerRole";
 import { trustAllows } from "./support/stsPeer";
 
@@ -68,7 +68,11 @@ describe("the deployer role", function () {
                     }
                     const entry = RESOURCE_ACTIONS[type];
                     for (const action of [...entry.actions, ...(entry.vendedLogs ? VENDED_LOG_ACTIONS : [])]) {
-                        expect(await decide(policy, p, account.id, action, "*"), `${account.name} ${type} ${action}`).to.equal("Allowed");
+                        // A function's actions: on a guardpost function (tagged), as Pulumi calls them.
+                        const [resource, context] = LAMBDA_FUNCTION_ACTIONS.includes(action) || action === "lambda:CreateFunction"
+                            ? [`arn:aws:lambda:us-east-1:${account.id}:function:${account.name}-telegram-alert-abc1234`, { [`aws:ResourceTag/${FUNCTION_TAG_KEY}`]: "telegram-alert", [`aws:RequestTag/${FUNCTION_TAG_KEY}`]: "telegram-alert" }]
+                            : ["*", {}];
+                        expect(await decide(policy, p, account.id, action, resource, context), `${account.name} ${type} ${action}`).to.equal("Allowed");
                     }
                     for (const action of entry.iam ?? []) {
                         expect(await decide(policy, p, account.id, action, guardpostRole, bounded), `${account.name} ${type} ${action}`).to.equal("Allowed");
@@ -110,6 +114,13 @@ describe("the deployer role", function () {
             await denied("iam:CreatePolicyVersion", `arn:aws:iam::${id}:policy/guardpost-deployer-workload-1`);
             await denied("sts:AssumeRole", guardpostRole);
             await denied("iam:CreateServiceLinkedRole", `arn:aws:iam::${id}:role/aws-service-role/ec2.amazonaws.com/x`, { "iam:AWSServiceName": "ec2.amazonaws.com" });
+            // Someone else's function (no guardpost:function tag): no new code, permission, invocation or tag.
+            const foreign = `arn:aws:lambda:us-east-1:${id}:function:payroll-admin`;
+            for (const action of ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:AddPermission", "lambda:InvokeFunction", "lambda:DeleteFunction"]) {
+                await denied(action, foreign, { "aws:ResourceTag/owner": "payroll" });
+            }
+            await denied("lambda:TagResource", foreign, { [`aws:RequestTag/${FUNCTION_TAG_KEY}`]: "telegram-alert", "aws:TagKeys": [FUNCTION_TAG_KEY] });
+            await denied("lambda:CreateFunction", `arn:aws:lambda:us-east-1:${id}:function:anything`);
         }
     });
 
