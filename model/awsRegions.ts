@@ -1,5 +1,5 @@
 /**
- * Facts about AWS regions that decide whether a configuration can work, kept apart from config.ts so the
+ * Facts about AWS regions that decide whether a configuration can work, kept apart from config/ so the
  * components and the plan use the same list.
  */
 

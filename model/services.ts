@@ -1,6 +1,6 @@
 /**
  * The detection services guardpost can manage per account, and how it treats what already exists there.
- * Plain vocabulary shared by config.ts (which parses it) and the components (which act on it); no Pulumi.
+ * Plain vocabulary shared by config/ (which parses it) and the components (which act on it); no Pulumi.
  *
  * - `manage` (default): guardpost creates the service's resources and owns them.
  * - `adopt`: the resources already exist (enabled by hand, by a script, by another tool); guardpost takes

@@ -1,5 +1,5 @@
 /**
- * Who may sign in to the SIEM's Dashboards and as what — the vocabulary config.ts and SiemDomain share.
+ * Who may sign in to the SIEM's Dashboards and as what — the vocabulary config/ and SiemDomain share.
  * People authenticate through Amazon Cognito (the default) or a SAML identity provider; either way they
  * reach OpenSearch as members of one of two groups, which fine-grained access control maps to a role:
  * - the analyst group → `guardpost_analyst` (read the log indices) plus the built-in Dashboards,
