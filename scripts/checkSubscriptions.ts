@@ -11,6 +11,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parseConfig } from "../config";
 import { CHECK_SUBSCRIPTIONS_SESSION } from "../model/sessionName";
+import { deployerCredentials } from "./deployerCredentials";
 import { readStackFile } from "../stackFile";
 import {
     checkSubscriptions, createdTimesFromState, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, formatCheck, parseCheckArgs, SnsReader, TopicTarget, targetsFromOutputs,
@@ -18,11 +19,10 @@ import {
 
 /** SNS through the account's deployer role (the SDK's ListSubscriptionsByTopic paginator follows NextToken). */
 export function snsReader(target: TopicTarget): SnsReader {
-    const { fromTemporaryCredentials } = require("@aws-sdk/credential-providers");
     const { SNSClient, GetSubscriptionAttributesCommand, paginateListSubscriptionsByTopic } = require("@aws-sdk/client-sns");
     const client = new SNSClient({
         region: target.region,
-        credentials: fromTemporaryCredentials({ params: { RoleArn: target.roleArn, RoleSessionName: CHECK_SUBSCRIPTIONS_SESSION }, clientConfig: { region: target.region } }),
+        credentials: deployerCredentials(target.roleArn, CHECK_SUBSCRIPTIONS_SESSION, target.region),
     });
     return {
         async list(topicArn) {

@@ -8,12 +8,12 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parseConfig } from "../config";
 import { REPLAY_SESSION } from "../model/sessionName";
+import { deployerCredentials } from "./deployerCredentials";
 import { readStackFile } from "../stackFile";
 import { formatSummary, MessageQueue, ObjectStore, ParkingPlace, parseReplayArgs, progressBar, replay, REPLAY_SOURCES } from "./replayLib";
 
 function credentials(roleArn: string, region: string): any {
-    const { fromTemporaryCredentials } = require("@aws-sdk/credential-providers");
-    return fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: REPLAY_SESSION }, clientConfig: { region } });
+    return deployerCredentials(roleArn, REPLAY_SESSION, region);
 }
 
 function s3Store(region: string, roleArn: string): ObjectStore {
