@@ -63,6 +63,14 @@ export async function runPlan(stack: string, dir?: string): Promise<PlanReport> 
             }
         }
     }
+    // Delivery-failure alarms reach a channel that does not depend on guardpost's own topic only through
+    // alerts.failureTopicArns, one topic per region (README "Alert deliveries: runbook").
+    const regions = [...new Set(cfg.accounts.flatMap(a => a.regions))];
+    const uncovered = regions.filter(r => !cfg.alerts.failureTopicArns.some(arn => arn.split(":")[3] === r));
+    if (uncovered.length > 0) {
+        warnings.push(`guardpost:alerts.failureTopicArns has no topic in ${uncovered.join(", ")}: alarms about failed alert deliveries there go only to the alert topic that may be what fails. ` +
+            `Add an SNS topic you own per region (an on-call integration), e.g. arn:${cfg.partition}:sns:${uncovered[0]}:<account>:<topic>.`);
+    }
     const root = dir ?? path.join(__dirname, "..");
     for (const [key, file] of [["guardpost:logs.geoipDatabasePath", cfg.logs.geoipDatabasePath], ["guardpost:logs.geoipAsnDatabasePath", cfg.logs.geoipAsnDatabasePath]] as const) {
         if (file && !fs.existsSync(path.resolve(root, file))) {

@@ -57,6 +57,16 @@ describe("alarms about failed alert deliveries", function () {
         try { parseConfig({ ...raw, "guardpost:alerts": JSON.stringify({ ...alerts, failureTopicArns: ["oncall@example.com"] }) }); } catch (e) { message = (e as Error).message; }
         expect(message).to.contain("guardpost:alerts.failureTopicArns[0]");
     });
+
+    it("the plan warns where no failure topic covers a region; prod as shipped has one in every region", async () => {
+        const dev = await runPlan("dev");
+        expect(dev.warnings.join("\n")).to.contain("guardpost:alerts.failureTopicArns has no topic in ap-northeast-2, us-east-1");
+        const prod = await runPlan("prod");
+        expect(prod.warnings.join("\n")).to.not.contain("failureTopicArns");
+        const alarms = prod.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.endsWith("-email-failed-alarm"));
+        expect(alarms.length).to.be.greaterThan(0);
+        for (const a of alarms) expect(a.inputs.alarmActions, a.name).to.include(`arn:aws:sns:${a.region}:100000000002:oncall-pager`);
+    });
 });
 
 export type { MockedResource };
