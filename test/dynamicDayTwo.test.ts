@@ -1,6 +1,9 @@
 import { expect } from "chai";
 import * as http from "http";
 import { AddressInfo } from "net";
+import { alertingMonitorProvider } from "../components/siem/dynamic/alertingMonitor";
+import { notificationChannelProvider } from "../components/siem/dynamic/notificationChannel";
+import { securityAnalyticsDetectorProvider } from "../components/siem/dynamic/securityAnalyticsDetector";
 import { anomalyDetectorProvider } from "../components/siem/dynamic/anomalyDetector";
 import { auditConfigProvider } from "../components/siem/dynamic/auditConfig";
 import { dashboardsProvider } from "../components/siem/dynamic/dashboards";
@@ -170,6 +173,19 @@ describe("OpenSearch dynamic providers on day two: read, delete when the domain 
             for (const [what, provider, props] of kinds) {
                 const started = Date.now();
                 await provider.delete("id", { ...props, endpoint: "https://search-deleted-domain.guardpost.invalid", region: "us-east-1" });
+                expect(Date.now() - started, what).to.be.below(1_000);
+            }
+        });
+
+        it("reads every resource as gone (refresh drops it) when the endpoint's name no longer resolves, instead of failing the refresh", async () => {
+            const all: Array<[string, any, any]> = [...kinds,
+                ["alerting monitor", alertingMonitorProvider, { monitor: { name: "m" }, monitorId: "x" }],
+                ["notification channel", notificationChannelProvider, { channelId: "c", config: {} }],
+                ["security analytics detector", securityAnalyticsDetectorProvider, { name: "d", detectorId: "x" }],
+            ];
+            for (const [what, provider, props] of all) {
+                const started = Date.now();
+                expect(await provider.read("id", { ...props, endpoint: "https://search-deleted-domain.guardpost.invalid", region: "us-east-1" }), what).to.deep.equal({});
                 expect(Date.now() - started, what).to.be.below(1_000);
             }
         });

@@ -121,6 +121,8 @@ describe("OpenSearch dynamic resources: the serialized __provider", () => {
             const refreshed = await provider.read(created.id, { ...created.outs, __provider: providers.get(c.type) });
             expect(refreshed.id, c.type).to.equal(created.id);
             expect((await provider.diff(created.id, refreshed.props, c.inputs)).changes, `${c.type} after refresh`).to.equal(false);
+            // A domain deleted outside Pulumi: refresh reads the resource as gone instead of failing.
+            expect(await provider.read(created.id, { ...created.outs, endpoint: "https://search-deleted-domain.guardpost.invalid" }), `${c.type} on a gone domain`).to.deep.equal({});
             expect((await provider.diff(created.id, created.outs, c.next)).changes, c.type).to.equal(true);
             const updated = await provider.update(created.id, created.outs, c.next);
             done.push({ provider, id: created.id, outs: updated.outs });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const ALERTING_MONITOR_PROVIDER_VERSION = "1";
 
@@ -38,7 +38,7 @@ function outputs(props: any, monitorId: string): any {
     return { ...rest, monitorId };
 }
 
-export const alertingMonitorProvider: pulumi.dynamic.ResourceProvider = {
+export const alertingMonitorProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const m = news.monitor ?? {};
         const failures = [];
@@ -66,7 +66,7 @@ export const alertingMonitorProvider: pulumi.dynamic.ResourceProvider = {
         await withRetryUnlessGone(conn, `monitor ${props.monitor?.name}`, client =>
             send(client, conn, { method: "DELETE", path: `${MONITORS}/${encodeURIComponent(props.monitorId)}` }, [404], true));
     },
-};
+});
 
 /** An Alerting monitor (query- or bucket-level), found by name so a re-run adopts it. */
 export class AlertingMonitor extends pulumi.dynamic.Resource {

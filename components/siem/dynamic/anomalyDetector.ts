@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, OpenSearchApiError, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, OpenSearchApiError, projectLike, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const ANOMALY_DETECTOR_PROVIDER_VERSION = "2";
 
@@ -72,7 +72,7 @@ function outputs(props: any, detectorId: string): any {
     return { ...rest, detectorId };
 }
 
-export const anomalyDetectorProvider: pulumi.dynamic.ResourceProvider = {
+export const anomalyDetectorProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const d = news.detector ?? {};
         const failures = [];
@@ -121,7 +121,7 @@ export const anomalyDetectorProvider: pulumi.dynamic.ResourceProvider = {
             await send(client, conn, { method: "DELETE", path: `${AD}/${encodeURIComponent(id!)}` }, [404]);
         });
     },
-};
+});
 
 /**
  * An anomaly detector, found by name so a lost state or a re-run adopts it instead of failing on the

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const AUDIT_CONFIG_PROVIDER_VERSION = "2";
 
@@ -49,7 +49,7 @@ function outputs(props: any): any {
     return rest;
 }
 
-export const auditConfigProvider: pulumi.dynamic.ResourceProvider = {
+export const auditConfigProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const failures = typeof news.settings?.enabled === "boolean" ? [] : [{ property: "settings", reason: "settings.enabled must be true or false" }];
         return { inputs: news, failures };
@@ -75,7 +75,7 @@ export const auditConfigProvider: pulumi.dynamic.ResourceProvider = {
         const conn = connectionOf(props);
         await withRetryUnlessGone(conn, "audit config", client => auditOnce(client, conn, { enabled: false }));
     },
-};
+});
 
 /** The security plugin's audit logging configuration (one per domain). */
 export class AuditConfig extends pulumi.dynamic.Resource {

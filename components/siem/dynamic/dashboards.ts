@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, projectLike, send, stableStringify, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, stableStringify, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const DASHBOARDS_PROVIDER_VERSION = "2";
 
@@ -77,7 +77,7 @@ function outputs(props: any, state: { writtenVersion?: string; writtenDigest: st
     return { ...rest, writtenVersion: state.writtenVersion, writtenDigest: state.writtenDigest, preservedCopies: state.preserved };
 }
 
-export const dashboardsProvider: pulumi.dynamic.ResourceProvider = {
+export const dashboardsProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async diff(_id: string, olds: any, news: any) {
         return diffInputs(olds, news, ["objectType", "objectId", "tenant"], ["writtenVersion", "writtenDigest", "preservedCopies"]);
     },
@@ -102,7 +102,7 @@ export const dashboardsProvider: pulumi.dynamic.ResourceProvider = {
         await withRetryUnlessGone(conn, `Dashboards ${props.objectType}/${props.objectId}`, client =>
             send(client, conn, { method: "DELETE", path: objectPath(props), headers: headers(props) }, [404], true));
     },
-};
+});
 
 /** A Dashboards saved object written with `?overwrite=true`; a person's edit of it is kept as a copy first. */
 export class DashboardsObject extends pulumi.dynamic.Resource {

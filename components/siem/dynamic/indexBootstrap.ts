@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, reasonOf, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, reasonOf, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 import { periodIndex } from "../../../functions/cloudtrail-shipper/indexName";
 
 export const INDEX_BOOTSTRAP_PROVIDER_VERSION = "2";
@@ -53,7 +53,7 @@ function outputs(props: any, state: { index: string; seeded: boolean }): any {
     return { ...rest, ...state };
 }
 
-export const indexBootstrapProvider: pulumi.dynamic.ResourceProvider = {
+export const indexBootstrapProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async diff(_id: string, olds: any, news: any) {
         return diffInputs(olds, news, ["indexPrefix"], ["index", "seeded"]);
     },
@@ -81,7 +81,7 @@ export const indexBootstrapProvider: pulumi.dynamic.ResourceProvider = {
         await withRetryUnlessGone(conn, `bootstrap ${props.index}`, client =>
             send(client, conn, { method: "DELETE", path: `/${encodeURIComponent(props.index)}/_doc/${BOOTSTRAP_DOC_ID}` }, [404]));
     },
-};
+});
 
 /** Today's index for a log type plus, on an empty domain, one marker document (see `bootstrap`). */
 export class IndexBootstrap extends pulumi.dynamic.Resource {

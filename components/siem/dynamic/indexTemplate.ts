@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const INDEX_TEMPLATE_PROVIDER_VERSION = "2";
 
@@ -92,7 +92,7 @@ function outputs(props: any): any {
     return rest;
 }
 
-export const indexTemplateProvider: pulumi.dynamic.ResourceProvider = {
+export const indexTemplateProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const patterns = news.body?.index_patterns;
         const failures = Array.isArray(patterns) && patterns.length > 0 ? [] : [{ property: "body", reason: "body.index_patterns must be a non-empty list" }];
@@ -123,7 +123,7 @@ export const indexTemplateProvider: pulumi.dynamic.ResourceProvider = {
         const conn = connectionOf(props);
         await withRetryUnlessGone(conn, `index template ${props.name}`, client => send(client, conn, { method: "DELETE", path: templatePath(props.name) }, [404], true));
     },
-};
+});
 
 /** A composable index template (`_index_template`), owned completely — but for Security Analytics' alias components. */
 export class IndexTemplate extends pulumi.dynamic.Resource {

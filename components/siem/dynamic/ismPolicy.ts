@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const ISM_POLICY_PROVIDER_VERSION = "2";
 
@@ -80,7 +80,7 @@ function outputs(props: any, state: { seqNo?: number; outdated?: string[] } = {}
     return { ...rest, policySeqNo: state.seqNo, outdatedIndices: state.outdated ?? [] };
 }
 
-export const ismPolicyProvider: pulumi.dynamic.ResourceProvider = {
+export const ismPolicyProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const states = news.policy?.states;
         const failures = [];
@@ -118,7 +118,7 @@ export const ismPolicyProvider: pulumi.dynamic.ResourceProvider = {
         const conn = connectionOf(props);
         await withRetryUnlessGone(conn, `ISM policy ${props.policyId}`, client => send(client, conn, { method: "DELETE", path: policyPath(props.policyId) }, [404], true));
     },
-};
+});
 
 /** An Index State Management policy (`_plugins/_ism/policies/<id>`), owned completely. */
 export class IsmPolicy extends pulumi.dynamic.Resource {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const NOTIFICATION_CHANNEL_PROVIDER_VERSION = "1";
 
@@ -48,7 +48,7 @@ function outputs(props: any): any {
     return rest;
 }
 
-export const notificationChannelProvider: pulumi.dynamic.ResourceProvider = {
+export const notificationChannelProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const failures = [];
         if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/.test(news.topicArn ?? "")) failures.push({ property: "topicArn", reason: "an SNS topic ARN is required" });
@@ -79,7 +79,7 @@ export const notificationChannelProvider: pulumi.dynamic.ResourceProvider = {
         await withRetryUnlessGone(conn, `notification channel ${props.channelId}`, client =>
             send(client, conn, { method: "DELETE", path: `${CONFIGS}/${encodeURIComponent(props.channelId)}` }, [404], true));
     },
-};
+});
 
 /** An OpenSearch Notifications channel of type SNS: where detectors' and monitors' actions send. */
 export class NotificationChannel extends pulumi.dynamic.Resource {

@@ -278,3 +278,25 @@ export function diffInputs(olds: any, news: any, replaceKeys: string[], outputOn
 export function withVersion<T extends object>(args: T, version: string): T & { version: string } {
     return { ...args, version };
 }
+
+/**
+ * A provider whose `read` reports the resource gone when the domain itself no longer exists (its endpoint's
+ * name no longer resolves: AWS removes the name with the domain) instead of failing `pulumi refresh`: an empty
+ * result, as for a 404 on the resource, and Pulumi drops it from the state.
+ */
+export function readsGoneDomainAsDeleted(provider: { read?: (id: string, props: any) => Promise<any>; [k: string]: any }): any {
+    // Not named `read`: the closure serializer writes the method as a function of that name, which would hide it.
+    const readLive = provider.read;
+    if (!readLive) return provider;
+    return {
+        ...provider,
+        read: async (id: string, props: any) => {
+            try {
+                return await readLive(id, props);
+            } catch (e: any) {
+                if (e?.domainGone) return {};
+                throw e;
+            }
+        },
+    };
+}

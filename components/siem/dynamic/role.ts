@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, projectLike, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 /** Bump when the provider's behaviour changes, so existing resources get an update. */
 export const ROLE_PROVIDER_VERSION = "2";
@@ -57,7 +57,7 @@ function outputs(props: any): any {
     return rest;
 }
 
-export const roleProvider: pulumi.dynamic.ResourceProvider = {
+export const roleProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const failures = [];
         if (!news.name) failures.push({ property: "name", reason: "a role name is required" });
@@ -87,7 +87,7 @@ export const roleProvider: pulumi.dynamic.ResourceProvider = {
         const conn = connectionOf(props);
         await withRetryUnlessGone(conn, `role ${props.name}`, client => send(client, conn, { method: "DELETE", path: rolePath(props.name) }, [404], true));
     },
-};
+});
 
 /** A custom security-plugin role, owned completely by this resource (PUT replaces it, delete removes it). */
 export class OpenSearchRole extends pulumi.dynamic.Resource {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, OpenSearchApiError, send, stableStringify, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, OpenSearchApiError, send, stableStringify, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 export const ROLE_MAPPING_PROVIDER_VERSION = "2";
 
@@ -97,7 +97,7 @@ function outputs(props: any, added: string[]): any {
     return { ...rest, added };
 }
 
-export const roleMappingProvider: pulumi.dynamic.ResourceProvider = {
+export const roleMappingProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const failures = [];
         if (!news.role) failures.push({ property: "role", reason: "the role to map is required" });
@@ -152,7 +152,7 @@ export const roleMappingProvider: pulumi.dynamic.ResourceProvider = {
         }
         await withRetryUnlessGone(conn, `role mapping ${props.role}`, client => mergeOnce(client, conn, props, props.added ?? [], []));
     },
-};
+});
 
 /** Maps IAM role ARNs (backend roles) to a security-plugin role; see `MappingMode` for ownership. */
 export class OpenSearchRoleMapping extends pulumi.dynamic.Resource {

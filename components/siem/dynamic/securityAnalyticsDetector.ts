@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionArgs } from "./args";
-import { connectionOf, diffInputs, send, withRetry, withRetryUnlessGone } from "./opensearchClient";
+import { connectionOf, diffInputs, send, withRetry, withRetryUnlessGone, readsGoneDomainAsDeleted } from "./opensearchClient";
 
 /**
  * "2": an update on the next `pulumi up` calls the mappings API again, which composes Security Analytics' alias
@@ -105,7 +105,7 @@ function outputs(props: any, state: { detectorId: string; ruleIds: string[] }): 
     return { ...rest, ...state };
 }
 
-export const securityAnalyticsDetectorProvider: pulumi.dynamic.ResourceProvider = {
+export const securityAnalyticsDetectorProvider: pulumi.dynamic.ResourceProvider = readsGoneDomainAsDeleted({
     async check(_olds: any, news: any) {
         const failures = [];
         if (!/^[\w -]{5,50}$/.test(news.name ?? "")) failures.push({ property: "name", reason: "5–50 letters, digits, spaces, '-' or '_'" });
@@ -138,7 +138,7 @@ export const securityAnalyticsDetectorProvider: pulumi.dynamic.ResourceProvider 
         await withRetryUnlessGone(conn, `Security Analytics detector ${props.name}`, client =>
             send(client, conn, { method: "DELETE", path: `${SA}/detectors/${encodeURIComponent(props.detectorId)}` }, [404], true));
     },
-};
+});
 
 /** A Security Analytics detector over one log type, with chosen pre-packaged Sigma rules, alerting to a channel. */
 export class SecurityAnalyticsDetector extends pulumi.dynamic.Resource {
