@@ -70,14 +70,23 @@ function action(name: string, channelId: string, t: NotificationTemplates, extra
 }
 
 /**
- * A burst of rejected VPC flows: more than `threshold` REJECT records from one source address in the last
- * `minutes`, a bucket-level monitor (https://docs.opensearch.org/latest/observing-your-data/alerting/monitors/),
+ * How long after a flow starts its record is reliably in the SIEM: the 1-minute aggregation interval guardpost
+ * configures, then "it takes additional time to process and publish the data" — typically about 5 minutes to
+ * CloudWatch Logs and 10 to S3 (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html) —
+ * then Firehose's buffer. Counting only the last minutes by start time would miss the flows still on their way.
+ */
+export const VPC_FLOW_SETTLE_MINUTES = 15;
+
+/**
+ * A burst of rejected VPC flows: more than `threshold` REJECT records from one source address within `minutes`,
+ * counted over the window that ended VPC_FLOW_SETTLE_MINUTES ago (by flow start), so late deliveries are
+ * counted; a bucket-level monitor (https://docs.opensearch.org/latest/observing-your-data/alerting/monitors/),
  * since Security Analytics ships no VPC flow rules.
  */
-export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minutes = 10, dashboardsUrl?: string): { name: string; [k: string]: unknown } {
+export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minutes = 10, dashboardsUrl?: string, settleMinutes = VPC_FLOW_SETTLE_MINUTES): { name: string; [k: string]: unknown } {
     const note = bucketAlertNotification({
         keyLabel: "Source address", dashboardsUrl,
-        explanation: `VPC flow logs: this source address had more than ${threshold} rejected flows in ${minutes} minutes. Open the "guardpost: VPC flow" dashboard.`,
+        explanation: `VPC flow logs: this source address had more than ${threshold} rejected flows in ${minutes} minutes (flows that started ${settleMinutes}–${settleMinutes + minutes} minutes ago, so late deliveries count). Open the "guardpost: VPC flow" dashboard.`,
     });
     return {
         name: "guardpost vpcflow reject burst",
@@ -88,7 +97,7 @@ export function vpcRejectBurstMonitor(channelId: string, threshold = 100, minute
             query: {
                 size: 0,
                 query: { bool: { filter: [
-                    { range: { [TIME_FIELD.vpcflow]: { gte: `{{period_end}}||-${minutes}m`, lte: "{{period_end}}", format: "epoch_millis" } } },
+                    { range: { [TIME_FIELD.vpcflow]: { gte: `{{period_end}}||-${minutes + settleMinutes}m`, lte: settleMinutes > 0 ? `{{period_end}}||-${settleMinutes}m` : "{{period_end}}", format: "epoch_millis" } } },
                     { term: { action: "REJECT" } },
                 ] } },
                 aggregations: { by_source: { composite: { sources: [{ srcaddr: { terms: { field: "srcaddr" } } }] } } },
