@@ -72,6 +72,11 @@ const uniqueSorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
  */
 /** The tag every guardpost function carries (components/shared/guardedFunction.ts FUNCTION_TAG). */
 export const FUNCTION_TAG_KEY = "guardpost:function";
+/** What reads or changes a parameter: allowed under /guardpost/ only. */
+export const SSM_PARAMETER_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"];
+/** What stops, changes or deletes a trail: allowed on guardpost-* trails only. */
+export const CLOUDTRAIL_TRAIL_ACTIONS = ["cloudtrail:CreateTrail", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:StopLogging", "cloudtrail:StartLogging",
+    "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors", "cloudtrail:AddTags", "cloudtrail:RemoveTags"];
 /** What changes a function or runs it: allowed on guardpost's functions only. */
 export const LAMBDA_FUNCTION_ACTIONS = [
     "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:AddPermission", "lambda:RemovePermission",
@@ -142,6 +147,17 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
     }
     if (s.types.some((t) => t.startsWith(DYNAMIC_TYPE_PREFIX))) {
         statements.push({ Sid: "SiemDomainRestApi", Effect: "Allow", Action: OPENSEARCH_REST_ACTIONS, Resource: `arn:${s.partition}:es:${s.homeRegion}:${s.accountId}:domain/*` });
+    }
+    if (s.types.includes("aws:ssm/parameter:Parameter")) {
+        // guardpost's parameters (the bot token) live under /guardpost/: no other SecureString of the account is
+        // readable or writable through the deployer.
+        statements.push({ Sid: "OnlyGuardpostParameters", Effect: "Deny", Action: SSM_PARAMETER_ACTIONS,
+            NotResource: `arn:${s.partition}:ssm:*:${s.accountId}:parameter/guardpost/*` });
+    }
+    if (s.types.includes("aws:cloudtrail/trail:Trail")) {
+        // guardpost's trails are named guardpost-<stage>: no other trail can be stopped, changed or deleted.
+        statements.push({ Sid: "OnlyGuardpostTrails", Effect: "Deny", Action: CLOUDTRAIL_TRAIL_ACTIONS,
+            NotResource: `arn:${s.partition}:cloudtrail:*:${s.accountId}:trail/guardpost-*` });
     }
     if (s.types.includes("aws:lambda/function:Function")) {
         // Lambda's actions are granted on "*" (Pulumi names functions at random), so without this the deployer could

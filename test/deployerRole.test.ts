@@ -6,7 +6,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { runPlan, type PlanReport } from "../plan/plan";
 import { DYNAMIC_TYPE_PREFIX, OPENSEARCH_REST_ACTIONS, RESOURCE_ACTIONS, VENDED_LOG_ACTIONS } from "../scripts/deployerRoleActions";
 import { guardpostBoundaryArn } from "../scripts/deployerBoundary";
-import { deployerRoleFromPlan, FUNCTION_TAG_KEY, LAMBDA_FUNCTION_ACTIONS, MANAGED_POLICY_MAX_CHARS, policyChars, splitPolicy, stackSetTemplates, typesInAccount, unmappedTypes } from "../scripts/deployerRoleLib";
+import { CLOUDTRAIL_TRAIL_ACTIONS, deployerRoleFromPlan, FUNCTION_TAG_KEY, LAMBDA_FUNCTION_ACTIONS, SSM_PARAMETER_ACTIONS, MANAGED_POLICY_MAX_CHARS, policyChars, splitPolicy, stackSetTemplates, typesInAccount, unmappedTypes } from "../scripts/deployerRoleLib";
 import { main } from "../scripts/deployerRole";
 import { trustAllows } from "./support/stsPeer";
 
@@ -69,8 +69,11 @@ describe("the deployer role", function () {
                     const entry = RESOURCE_ACTIONS[type];
                     for (const action of [...entry.actions, ...(entry.vendedLogs ? VENDED_LOG_ACTIONS : [])]) {
                         // A function's actions: on a guardpost function (tagged), as Pulumi calls them.
+                        // Parameters and trails: guardpost's own, by path and name.
                         const [resource, context] = LAMBDA_FUNCTION_ACTIONS.includes(action) || action === "lambda:CreateFunction"
                             ? [`arn:aws:lambda:us-east-1:${account.id}:function:${account.name}-telegram-alert-abc1234`, { [`aws:ResourceTag/${FUNCTION_TAG_KEY}`]: "telegram-alert", [`aws:RequestTag/${FUNCTION_TAG_KEY}`]: "telegram-alert" }]
+                            : SSM_PARAMETER_ACTIONS.includes(action) ? [`arn:aws:ssm:us-east-1:${account.id}:parameter/guardpost/${stack}/${account.name}-us-east-1/telegram-bot-token`, {}]
+                            : CLOUDTRAIL_TRAIL_ACTIONS.includes(action) ? [`arn:aws:cloudtrail:us-east-1:${account.id}:trail/guardpost-${stack}`, {}]
                             : ["*", {}];
                         expect(await decide(policy, p, account.id, action, resource, context), `${account.name} ${type} ${action}`).to.equal("Allowed");
                     }
@@ -121,6 +124,13 @@ describe("the deployer role", function () {
             }
             await denied("lambda:TagResource", foreign, { [`aws:RequestTag/${FUNCTION_TAG_KEY}`]: "telegram-alert", "aws:TagKeys": [FUNCTION_TAG_KEY] });
             await denied("lambda:CreateFunction", `arn:aws:lambda:us-east-1:${id}:function:anything`);
+            // Someone else's SecureString and trail.
+            for (const action of ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"]) await denied(action, `arn:aws:ssm:us-east-1:${id}:parameter/prod/db/password`);
+            if (deployerRoleFromPlan(report, account.name).types.includes("aws:cloudtrail/trail:Trail")) {
+                for (const action of ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"]) {
+                    await denied(action, `arn:aws:cloudtrail:us-east-1:${id}:trail/org-audit-trail`);
+                }
+            }
         }
     });
 
