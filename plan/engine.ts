@@ -67,9 +67,21 @@ export interface RunOptions {
     stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
+/** An invoke the program made (a data source read), as the engine received it. */
+export interface MockedInvoke {
+    token: string;
+    inputs: any;
+    /** The provider it went through (explicit or its parent's); undefined when it had none. */
+    provider?: ProviderPlacement;
+    /** Resources registered before the invoke ran: an invoke that waits for a resource comes after it. */
+    resourcesBefore: number;
+}
+
 export interface RunResult {
     resources: MockedResource[];
     outputs: Record<string, unknown> | undefined;
+    /** Every invoke, in the order the engine received them. */
+    invokes: MockedInvoke[];
 }
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -121,7 +133,7 @@ function partitionOf(region: string): { partition: string; dnsSuffix: string } {
 }
 
 /** Plausible outputs for a resource, so ARNs and URLs built from them read like the real thing. */
-export function fakeState(type: string, name: string, inputs: any, where: ProviderPlacement | undefined): Record<string, unknown> {
+export function fakeState(type: string, name: string, inputs: any, where: ProviderPlacement | undefined, id?: string): Record<string, unknown> {
     const account = where?.account ?? "000000000000";
     const region = effectiveRegion(type, inputs, where) ?? where?.region ?? "us-east-1";
     const { partition } = partitionOf(region);
@@ -154,6 +166,10 @@ export function fakeState(type: string, name: string, inputs: any, where: Provid
             break;
         case "aws:cloudwatch/logGroup:LogGroup":
             state.arn = `arn:${partition}:logs:${region}:${account}:log-group:${physical}`;
+            break;
+        case "aws:cognito/userPool:UserPool":
+            // The provider's `endpoint`: the issuer host and pool id, the prefix of the identity-pool provider names.
+            state.endpoint = `cognito-idp.${region}.${partitionOf(region).dnsSuffix}/${id ?? `${region}_${name}`}`;
             break;
         case "aws:kms/key:Key":
             state.keyId = `${name}-key-id`;
@@ -197,9 +213,22 @@ function mockCall(args: pulumi.runtime.MockCallArgs, providers: Map<string, Prov
         case "aws:index/getPartition:getPartition":
             if (!region) throw new Error("mock engine: getPartition invoked without an explicit provider");
             return { id: partitionOf(region).partition, ...partitionOf(region), reverseDnsPrefix: "com.amazonaws" };
+        case "aws:cognito/getUserPoolClients:getUserPoolClients": {
+            // The pool's app clients (ListUserPoolClients). A guardpost pool holds only the one OpenSearch Service adds
+            // when a domain is configured with it, so the mock answers with one client whose id is derived from the pool
+            // id (mockUserPoolClientId); its name is made up, not the service's naming.
+            if (!region) throw new Error("mock engine: getUserPoolClients invoked without a region or an explicit provider");
+            const userPoolId = String(args.inputs.userPoolId);
+            return { id: userPoolId, userPoolId, region, clientIds: [mockUserPoolClientId(userPoolId)], clientNames: ["mock-opensearch-dashboards-client"] };
+        }
         default:
             throw new Error(`mock engine: no mock for invoke '${args.token}'. Add one to plan/engine.ts, or build the value without an invoke.`);
     }
+}
+
+/** The app client id the mock engine reports for a user pool (getUserPoolClients): derived from the pool id. */
+export function mockUserPoolClientId(userPoolId: string): string {
+    return `mockclient-${userPoolId}`;
 }
 
 let running: Promise<unknown> = Promise.resolve();
@@ -217,6 +246,7 @@ export function runMocked(program: () => unknown, opts: RunOptions = {}): Promis
 async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunResult> {
     const settings = require("@pulumi/pulumi/runtime/settings");
     const resources: MockedResource[] = [];
+    const invokes: MockedInvoke[] = [];
     const byUrn = new Map<string, MockedResource>();
     const providers = new Map<string, ProviderPlacement>();
     const pending = new Map<string, { parent?: string; provider?: string; custom: boolean; secretInputs: string[]; propertyDependencies: Record<string, string[]>; retainOnDelete: boolean; dependsOn: string[] }>();
@@ -232,6 +262,9 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
     await pulumi.runtime.setMocks({
         call: args => {
             // The runtime drops the message of an error thrown here, so keep it for the report.
+            const { value: inputs } = unwrapSecrets(args.inputs);
+            const provider = args.provider ? providers.get(args.provider.split("::").slice(0, -1).join("::")) : undefined;
+            invokes.push({ token: args.token, inputs, provider, resourcesBefore: resources.length });
             try { return mockCall(args, providers); } catch (e) { fail((e as Error).message); throw e; }
         },
         newResource: args => {
@@ -272,7 +305,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
                 const stackName = String(inputs.name ?? args.id ?? args.name);
                 return { id: stackName, state: { name: stackName, outputs: opts.stackOutputs?.[stackName] ?? {}, secretOutputNames: [] } };
             }
-            return { id: args.custom === false ? "" : id, state: fakeState(args.type, args.name, inputs, placement) };
+            return { id: args.custom === false ? "" : id, state: fakeState(args.type, args.name, inputs, placement, id) };
         },
     }, opts.project ?? "guardpost", opts.stack ?? "test", false);
 
@@ -308,7 +341,7 @@ async function runOnce(program: () => unknown, opts: RunOptions): Promise<RunRes
         if (outcome === "failed" || failures.length > 0) {
             throw new Error(`mock engine: the program failed:\n  ${failures.join("\n  ")}`);
         }
-        return { resources, outputs: outcome as Record<string, unknown> | undefined };
+        return { resources, outputs: outcome as Record<string, unknown> | undefined, invokes };
     } finally {
         process.off("unhandledRejection", onRejection);
     }

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { parseConfig, type GuardpostConfig } from "../config";
 import { OFFLINE_PLAN_ENV } from "../wiring";
-import { runMocked, type MockedResource } from "./engine";
+import { runMocked, type MockedInvoke, type MockedResource } from "./engine";
 import { DEPLOY_TIME_SECRETS, readStackFile } from "../stackFile";
 import { computeCoverage, type Coverage } from "./coverage";
 import * as fs from "fs";
@@ -35,6 +35,8 @@ export interface PlanReport {
     warnings: string[];
     accounts: PlanAccount[];
     resources: MockedResource[];
+    /** The invokes (data source reads) the program made. */
+    invokes: MockedInvoke[];
     outputs: Record<string, unknown> | undefined;
     totals: { resources: number; components: number; providers: number; byType: Record<string, number> };
     /** Account × region × service: what covers each, and the gaps that fail the plan. */
@@ -81,7 +83,7 @@ export async function runPlan(stack: string, dir?: string): Promise<PlanReport> 
     const previous = process.env[OFFLINE_PLAN_ENV];
     process.env[OFFLINE_PLAN_ENV] = "1";
     try {
-        const { resources, outputs } = await runMocked(() => {
+        const { resources, outputs, invokes } = await runMocked(() => {
             delete require.cache[require.resolve(INDEX)];
             return require(INDEX);
         }, {
@@ -90,7 +92,7 @@ export async function runPlan(stack: string, dir?: string): Promise<PlanReport> 
             secretKeys,
             requireExplicitProviders: file.disabledDefaultProviders.includes("aws"),
         });
-        return { stack, stackFile: file.file, config: cfg, warnings, resources, outputs, accounts: tree(cfg, resources), totals: totals(resources), coverage: computeCoverage(cfg, resources) };
+        return { stack, stackFile: file.file, config: cfg, warnings, resources, invokes, outputs, accounts: tree(cfg, resources), totals: totals(resources), coverage: computeCoverage(cfg, resources) };
     } finally {
         if (previous === undefined) delete process.env[OFFLINE_PLAN_ENV];
         else process.env[OFFLINE_PLAN_ENV] = previous;

@@ -275,8 +275,11 @@ export const RESOURCE_ACTIONS: Record<string, TypeActions> = {
         actions: ["cognito-identity:CreateIdentityPool", "cognito-identity:DescribeIdentityPool", "cognito-identity:UpdateIdentityPool",
             "cognito-identity:DeleteIdentityPool", "cognito-identity:TagResource", "cognito-identity:UntagResource", "cognito-identity:ListTagsForResource"],
     },
+    // The attachment's role mappings name the app clients of the user pool, which the program reads just before
+    // (aws.cognito.getUserPoolClients → ListUserPoolClients; components/siem/siemRoleMapping.ts). Invokes declare no
+    // type of their own, so the read is listed with the one resource that needs it.
     "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment": {
-        actions: ["cognito-identity:SetIdentityPoolRoles", "cognito-identity:GetIdentityPoolRoles"],
+        actions: ["cognito-identity:SetIdentityPoolRoles", "cognito-identity:GetIdentityPoolRoles", "cognito-idp:ListUserPoolClients"],
         passRoleTo: "cognito-identity.amazonaws.com",
     },
     "aws:opensearch/domainPolicy:DomainPolicy": { actions: ["es:UpdateDomainConfig", "es:DescribeDomain", "es:DescribeDomainConfig"] },

@@ -64,6 +64,17 @@ describe("the program under the mock engine", function () {
                 expect(global, "IAM roles and policies are the global resources").to.be.greaterThan(0);
             });
 
+            it("passes every invoke its region explicitly, through a configured account's provider in one of its regions", async () => {
+                const report = await plan(stack);
+                const cfg = parseConfig(readStackFile(stack).config);
+                expect(report.invokes.length, "the SIEM reads its user pool's app clients").to.be.greaterThan(0);
+                for (const i of report.invokes) {
+                    const account = cfg.accounts.find(a => a.id === i.provider?.account);
+                    expect(account, `${i.token}: provider`).to.not.equal(undefined);
+                    expect(account!.regions, `${i.token}: region input`).to.include(i.inputs.region);
+                }
+            });
+
             it("creates exactly one provider per account, assuming that account's deployer role", async () => {
                 const report = await plan(stack);
                 const cfg = parseConfig(readStackFile(stack).config);

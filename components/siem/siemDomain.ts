@@ -23,6 +23,7 @@ import { domainAlarms, SHARED_LOG_POLICY_NAME, sharedLogResourcePolicy } from ".
 import { detectionResources } from "./siemDetectionResources";
 import { ADMIN_BUILT_IN_ROLES, ANALYST_BUILT_IN_ROLES, ANALYST_ROLE, analystRole } from "./siemPeople";
 import { cognitoSignIn, CognitoSignIn, samlSignIn, SamlSignInResult } from "./siemSignIn";
+import { cognitoRoleMapping } from "./siemRoleMapping";
 import type { PeopleGroups, SamlSignIn } from "../../model/siemAccess";
 import { sizingIssues, type IndexPeriod } from "../../model/siemSizing";
 
@@ -128,7 +129,8 @@ export function validateSiemArgs(name: string, args: SiemDomainArgs): void {
  * The SIEM: one OpenSearch domain that receives every account's security logs, secure by default
  * and completely configured by `pulumi up`.
  *
- * Order on a fresh domain (for the README): sign-in (Cognito pools and group roles) → domain → access policy
+ * Order on a fresh domain (for the README): sign-in (Cognito pools and group roles) → domain (then, beside what
+ * follows, the identity pool's roles and the role mapping of the app client the domain added) → access policy
  * → (FGAC) audit logging, admin and analyst mappings, index templates and the ISM policy → the writer role
  * mapping (so no writer can create an index before its template and retention policy exist) and this period's
  * `cloudtrail-` index bootstrapped from its template, with one marker document (`eventName:
@@ -217,6 +219,10 @@ export class SiemDomain extends pulumi.ComponentResource {
             softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
             ...(cognito ? { cognitoOptions: { enabled: true, userPoolId: cognito.userPoolId, identityPoolId: cognito.identityPoolId, roleArn: cognito.serviceRoleArn } } : {}),
         }, { ...parent, dependsOn: [logPolicy, ...(cognito?.ready ?? [])] });
+        if (cognito) {
+            cognitoRoleMapping(name, { region, userPoolId: cognito.userPoolId, userPoolEndpoint: cognito.userPoolEndpoint, identityPoolId: cognito.identityPoolId,
+                authenticatedRoleArn: cognito.signedInRoleArn, domain }, this);
+        }
         const saml: SamlSignInResult | undefined = args.people && args.saml
             ? samlSignIn(name, { region, domainName: domain.domainName, saml: args.saml, groups: args.people }, parent)
             : undefined;

@@ -23,6 +23,10 @@ export interface CognitoSignIn {
     /** The backend roles FGAC maps: the IAM role of each group. */
     analystBackendRole: pulumi.Output<string>;
     adminBackendRole: pulumi.Output<string>;
+    /** The user pool's `endpoint` (`cognito-idp.<region>.<dns suffix>/<pool id>`): identity-provider names start with it. */
+    userPoolEndpoint: pulumi.Output<string>;
+    /** The identity pool's default authenticated role: signed in but in no group, no permissions. */
+    signedInRoleArn: pulumi.Output<string>;
     /** Where people sign in: the user pool's hosted domain. */
     signInDomain: pulumi.Output<string>;
     /** The domain waits for these (the service role's policy must be attached first). */
@@ -75,11 +79,8 @@ export function cognitoSignIn(name: string, p: { region: string; partition: stri
         description: "Read logs, dashboards and findings in the SIEM" }, opts);
     new aws.cognito.UserGroup(`${name}-admins`, { region: p.region, userPoolId: pool.id, name: p.groups.adminGroup, roleArn: admin.arn, precedence: 10,
         description: "Administer the SIEM (all_access, security_manager)" }, opts);
-    // The role mapping of OpenSearch's provider ("Choose role from token", DENY for users in no group) is set once
-    // after the first deploy, when the service has created its app client (README "Signing in to the SIEM").
-    new aws.cognito.IdentityPoolRoleAttachment(`${name}-identities-roles`, {
-        region: p.region, identityPoolId: identityPool.id, roles: { authenticated: signedIn.arn },
-    }, { parent, ignoreChanges: ["roleMappings"] });
+    // The identity pool's roles and the mapping of OpenSearch's app client are set after the domain, which creates
+    // that client (siemRoleMapping.ts, declared by SiemDomain).
 
     const service = new aws.iam.Role(`${name}-cognito-access`, {
         name: `CognitoAccessForAmazonOpenSearch-${p.stage}`,
@@ -93,7 +94,7 @@ export function cognitoSignIn(name: string, p: { region: string; partition: stri
         role: service.name, policyArn: `arn:${p.partition}:iam::aws:policy/${COGNITO_ACCESS_MANAGED_POLICY}`,
     }, opts);
     return {
-        kind: "cognito", userPoolId: pool.id, identityPoolId: identityPool.id, serviceRoleArn: service.arn,
+        kind: "cognito", userPoolId: pool.id, userPoolEndpoint: pool.endpoint, signedInRoleArn: signedIn.arn, identityPoolId: identityPool.id, serviceRoleArn: service.arn,
         analystBackendRole: analyst.arn, adminBackendRole: admin.arn, signInDomain: pulumi.interpolate`https://${domain.domain}.auth.${p.region}.amazoncognito.com`,
         ready: [attached, domain],
     };
