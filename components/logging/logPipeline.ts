@@ -16,6 +16,7 @@ import { GeoipLayer } from "./geoipLayer";
 import { OFFLINE_PLAN_ENV } from "../../model/offlinePlan";
 import { LogRelay } from "./logRelay";
 import { parkedObjectsAlarm } from "./parkedObjectsAlarm";
+import { securityHubTarget } from "./securityHubTarget";
 import { logPathFor } from "./relayPolicies";
 import { validateLogPipelineArgs, type LogPipelineArgs } from "./logPipelineArgs";
 
@@ -341,28 +342,12 @@ export class LogPipeline extends pulumi.ComponentResource {
                 eventPattern: JSON.stringify(securityHubImportedPattern()),
                 tags,
             }, parent);
-            const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { region, sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
+            const dlq = securityHubTarget(name, {
+                region, rule, targetArn: s.arn, roleArn: role.arn, dependsOn: [policy], tags,
+                alarmDescription: `guardpost ${stage}: Security Hub findings failed delivery to Firehose and wait in the DLQ`,
+                alarmActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
+            }, this);
             securityHubDlqUrl = dlq.url;
-            new aws.sqs.QueuePolicy(`${name}-securityhub-dlq`, {
-                region,
-                queueUrl: dlq.url,
-                policy: pulumi.all([dlq.arn, rule.arn]).apply(([queueArn, ruleArn]) => JSON.stringify(securityHubDlqPolicy({ queueArn, ruleArn }))),
-            }, parent);
-            new aws.cloudwatch.EventTarget(`${name}-securityhub`, {
-                region,
-                rule: rule.name,
-                arn: s.arn,
-                roleArn: role.arn,
-                deadLetterConfig: { arn: dlq.arn },
-                retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
-            }, { parent: this, dependsOn: [policy] });
-            queueDepthAlarm(`${name}-securityhub-dlq`, {
-                region,
-                description: `guardpost ${stage}: Security Hub findings failed delivery to Firehose and wait in the DLQ`,
-                queueName: dlq.name,
-                actions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
-                tags,
-            }, parent);
         }
 
         this.writerRoleArns = writers;

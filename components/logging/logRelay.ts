@@ -9,6 +9,7 @@ import { queueDepthAlarm } from "../shared/alarms";
 import { clusterEndpoint } from "../shared/firehoseStream";
 import { GuardedFunction, PolicyStatement as FunctionStatement } from "../shared/guardedFunction";
 import { securityHubDlqPolicy, securityHubImportedPattern, wafAclSlug } from "./logPolicies";
+import { securityHubTarget } from "./securityHubTarget";
 import { flowLogsToLogsPolicy, flowLogsToLogsTrust, relayLogGroupName, relayStatements } from "./relayPolicies";
 
 export const RELAY_PACKAGES = ["maxmind", "@aws-sdk/client-s3"];
@@ -220,26 +221,11 @@ export class LogRelay extends pulumi.ComponentResource {
                 principal: "events.amazonaws.com",
                 sourceArn: rule.arn,
             }, parent);
-            const dlq = new aws.sqs.Queue(`${name}-securityhub-dlq`, { region, sqsManagedSseEnabled: true, messageRetentionSeconds: 1209600, tags }, parent);
-            new aws.sqs.QueuePolicy(`${name}-securityhub-dlq`, {
-                region,
-                queueUrl: dlq.url,
-                policy: pulumi.all([dlq.arn, rule.arn]).apply(([queueArn, ruleArn]) => JSON.stringify(securityHubDlqPolicy({ queueArn, ruleArn }))),
-            }, parent);
-            new aws.cloudwatch.EventTarget(`${name}-securityhub`, {
-                region,
-                rule: rule.name,
-                arn: fn.function.arn,
-                deadLetterConfig: { arn: dlq.arn },
-                retryPolicy: { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 },
-            }, { parent: this, dependsOn: [permission] });
-            queueDepthAlarm(`${name}-securityhub-dlq`, {
-                region,
-                description: `guardpost ${stage}: Security Hub findings of ${region} could not be handed to the log relay and wait in the DLQ`,
-                queueName: dlq.name,
-                actions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
-                tags,
-            }, parent);
+            const dlq = securityHubTarget(name, {
+                region, rule, targetArn: fn.function.arn, dependsOn: [permission], tags,
+                alarmDescription: `guardpost ${stage}: Security Hub findings of ${region} could not be handed to the log relay and wait in the DLQ`,
+                alarmActions: args.alarmTopicArn ? [args.alarmTopicArn] : [],
+            }, this);
             dlqUrl = dlq.url;
         }
 
