@@ -7,10 +7,9 @@ import { createWafTransformHandler } from "../../functions/waf-transform/wafTran
 import { clusterEndpoint, FirehoseStream } from "../shared/firehoseStream";
 import { GuardedFunction, LAMBDA_RUNTIME, PolicyStatement as FunctionStatement } from "../shared/guardedFunction";
 import {
-    checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy, securityHubDlqPolicy,
+    checkGeoipDatabase, cloudTrailLogsPolicy, cloudWatchRetention, cloudTrailLogsTrust, eventsToFirehosePolicy, eventsTrust, logPipelineKeyPolicy,
     partitionOf, securityHubImportedPattern, shipperStatements, trailArn, trailBucketStatements, trailObjectReadStatements, wafAclSlug, wafStreamName,
 } from "./logPolicies";
-import { queueDepthAlarm } from "../shared/alarms";
 import { SecureBucket } from "../shared/secureBucket";
 import { GeoipLayer } from "./geoipLayer";
 import { OFFLINE_PLAN_ENV } from "../../model/offlinePlan";

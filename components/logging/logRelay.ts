@@ -5,10 +5,9 @@ import { RELAY_SUBSCRIPTION_NAME } from "../../model/logPaths";
 import { createLogRelayHandler, RELAY_DEAD_LETTER_PREFIX, RELAY_TIMEOUT_SECONDS } from "../../functions/log-relay/logRelay";
 import type { RelayKind } from "../../functions/log-relay/relayDocs";
 import { vpcFlowLogFormat } from "../../functions/vpcflow-transform/vpcflowTransform";
-import { queueDepthAlarm } from "../shared/alarms";
 import { clusterEndpoint } from "../shared/firehoseStream";
 import { GuardedFunction, PolicyStatement as FunctionStatement } from "../shared/guardedFunction";
-import { securityHubDlqPolicy, securityHubImportedPattern, wafAclSlug } from "./logPolicies";
+import { securityHubImportedPattern, wafAclSlug } from "./logPolicies";
 import { securityHubTarget } from "./securityHubTarget";
 import { flowLogsToLogsPolicy, flowLogsToLogsTrust, relayLogGroupName, relayStatements } from "./relayPolicies";
 
