@@ -46,7 +46,8 @@ for (const account of [...new Set(placements.map(p => p.account))]) {
     accountBaselines.set(account.name, new AccountBaseline(`${account.name}-account`, {
         accountId: account.id,
         partition: cfg.partition,
-        configServiceLinkedRole: cfg.detection.awsConfig.enabled ? account.services.config.mode : "skip",
+        configServiceLinkedRole: !cfg.detection.awsConfig.enabled || account.services.config.mode === "skip" ? "skip"
+            : account.services.config.serviceLinkedRole ?? account.services.config.mode,
         trustedAccess: account.kind === "management" ? organizationPrerequisites(cfg) : undefined,
         delegatedAdministrators: account.kind === "management" ? configDelegations(cfg) : undefined,
     }, { provider: providers.forAccount(account) }));

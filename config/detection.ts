@@ -152,7 +152,7 @@ export function parseServices(value: unknown, at: string, regions: string[], con
     if (sh.mode) services.securityHub.mode = sh.mode;
 
     const cfg = modeOf("config", value.config);
-    if (isRecord(value.config)) unknownKeys(cfg.rest, `${at}.config`, ["mode", "recorderName", "deliveryChannelName"], issues);
+    if (isRecord(value.config)) unknownKeys(cfg.rest, `${at}.config`, ["mode", "recorderName", "deliveryChannelName", "serviceLinkedRole"], issues);
     if (cfg.mode) {
         if (controlTower && cfg.mode !== "skip") {
             issues.add(`${at}.config`, `is '${cfg.mode}' but the account is enrolled in Control Tower, whose recorder and aggregator own AWS Config there`, "remove it (Control Tower accounts skip Config), or set controlTower: false if the account is not governed by Control Tower");
@@ -164,6 +164,13 @@ export function parseServices(value: unknown, at: string, regions: string[], con
         const name = (k: string) => str(cfg.rest[k] ?? DEFAULT_ADOPTED_CONFIG_NAME, `${at}.config.${k}`, issues, { pattern: /^[\w.-]{1,256}$/, hint: "the name from `aws configservice describe-configuration-recorders` / `describe-delivery-channels` (usually 'default')" }) ?? DEFAULT_ADOPTED_CONFIG_NAME;
         services.config.recorderName = name("recorderName");
         services.config.deliveryChannelName = name("deliveryChannelName");
+    }
+
+    if (cfg.rest.serviceLinkedRole !== undefined) {
+        const role = oneOf(cfg.rest.serviceLinkedRole, `${at}.config.serviceLinkedRole`, issues, ["manage", "adopt"] as const);
+        if (role && services.config.mode === "skip") {
+            issues.add(`${at}.config.serviceLinkedRole`, "is set while Config is skip (guardpost declares nothing for Config here)", "remove it, or set config.mode to manage or adopt");
+        } else if (role) services.config.serviceLinkedRole = role;
     }
 
     const det = modeOf("detective", value.detective);

@@ -39,6 +39,12 @@ export interface ConfigPlan {
     recorderName: string;
     /** `adopt`: the existing delivery channel's name (`aws configservice describe-delivery-channels`). */
     deliveryChannelName: string;
+    /**
+     * AWSServiceRoleForConfig, one per account: `manage` creates it, `adopt` imports it. Defaults to the Config
+     * mode; set it apart when the role outlived an earlier Config setup (IAM refuses to create it twice) while
+     * guardpost still creates the recorder.
+     */
+    serviceLinkedRole?: "manage" | "adopt";
 }
 
 export interface DetectivePlan {

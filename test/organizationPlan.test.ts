@@ -151,6 +151,30 @@ describe("organization plan: the plan shows what is managed, adopted and skipped
         const sandboxTypes = report.resources.filter(r => r.provider?.account === sandbox).map(r => r.type);
         for (const t of ["aws:cfg/recorder:Recorder", "aws:securityhub/account:Account", "aws:iam/serviceLinkedRole:ServiceLinkedRole"]) expect(sandboxTypes, t).to.not.include(t);
     });
+
+    it("adopts Config's service-linked role apart from the recorder (a role left by an earlier Config setup), and refuses it where Config is skipped", async () => {
+        const dir = variant("dev", config => {
+            const [security] = config["guardpost:accounts"];
+            security.services = { config: { mode: "manage", serviceLinkedRole: "adopt" } };
+        });
+        const report = await runPlan("dev-variant", dir);
+        const security = report.config.securityAccount.id;
+        const own = report.resources.filter(r => r.provider?.account === security);
+        const role = own.find(r => r.type === "aws:iam/serviceLinkedRole:ServiceLinkedRole")!;
+        expect(role.importId).to.equal(`arn:aws:iam::${security}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`);
+        const recorders = own.filter(r => r.type === "aws:cfg/recorder:Recorder");
+        expect(recorders.length).to.be.greaterThan(0);
+        for (const r of recorders) expect(r.importId, "the recorder is still created").to.equal(undefined);
+        // Other accounts keep the default: the role follows the Config mode (manage: created).
+        const others = report.resources.filter(r => r.type === "aws:iam/serviceLinkedRole:ServiceLinkedRole" && r.provider?.account !== security);
+        expect(others.length).to.be.greaterThan(0);
+        for (const r of others) expect(r.importId).to.equal(undefined);
+
+        let err = "";
+        const skipped = variant("dev", config => { config["guardpost:accounts"][0].services = { config: { mode: "skip", serviceLinkedRole: "adopt" } }; });
+        expect(await main(["--stack", "dev-variant"], () => undefined, t => { err += t; }, skipped)).to.equal(1);
+        expect(err).to.contain("config.serviceLinkedRole: is set while Config is skip");
+    });
 });
 
 describe("organization plan: one alert per finding per channel", function () {
