@@ -166,9 +166,10 @@ export function deployerPermissionsPolicy(s: DeployerScope): PolicyDocument {
         // aws:ResourceTag on a function's actions and aws:RequestTag on CreateFunction
         // (https://docs.aws.amazon.com/lambda/latest/dg/attribute-based-access-control.html). Tagging an untagged
         // function is refused too, so no function can be made guardpost's after the fact. Tagging on create still
-        // works: AWS's own ABAC example allows CreateFunction and TagResource on the same aws:ResourceTag condition
-        // as on aws:RequestTag, i.e. a new function is evaluated with the tags it is created with
-        // (https://docs.aws.amazon.com/lambda/latest/dg/attribute-based-access-control-example.html, step 1).
+        // works: aws:ResourceTag "is included in the request context ... in requests that create a resource with an
+        // attached tag" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourcetag),
+        // so the lambda:TagResource check of a CreateFunction with the tag sees it. Not yet run against AWS: if it
+        // failed, CreateFunction would say "lambda:TagResource ... with an explicit deny" (README, deployer role).
         statements.push(
             { Sid: "OnlyGuardpostFunctions", Effect: "Deny", Action: LAMBDA_FUNCTION_ACTIONS, Resource: `arn:${s.partition}:lambda:*:${s.accountId}:function:*`,
                 Condition: { Null: { [`aws:ResourceTag/${FUNCTION_TAG_KEY}`]: "true" } } },

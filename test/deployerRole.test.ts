@@ -68,7 +68,8 @@ describe("the deployer role", function () {
                     }
                     const entry = RESOURCE_ACTIONS[type];
                     for (const action of [...entry.actions, ...(entry.vendedLogs ? VENDED_LOG_ACTIONS : [])]) {
-                        // A function's actions: on a guardpost function (tagged), as Pulumi calls them.
+                        // A function's actions: on a guardpost function (tagged), as Pulumi calls them; on create the request's
+                        // tags are also the resource's (IAM condition keys reference, aws:ResourceTag).
                         // Parameters and trails: guardpost's own, by path and name.
                         const [resource, context] = LAMBDA_FUNCTION_ACTIONS.includes(action) || action === "lambda:CreateFunction"
                             ? [`arn:aws:lambda:us-east-1:${account.id}:function:${account.name}-telegram-alert-abc1234`, { [`aws:ResourceTag/${FUNCTION_TAG_KEY}`]: "telegram-alert", [`aws:RequestTag/${FUNCTION_TAG_KEY}`]: "telegram-alert" }]
