@@ -1,6 +1,6 @@
 /** `guardpost:siem` (the OpenSearch domain and who signs in to it) and `guardpost:logs` (the log pipeline). */
 import { Issues, isRecord } from "../configErrors";
-import { DEFAULT_PEOPLE_GROUPS, GROUP_NAME, type PeopleGroups, type SamlSignIn } from "../model/siemAccess";
+import { cidrTooBroad, DEFAULT_PEOPLE_GROUPS, GROUP_NAME, MIN_IPV4_PREFIX, MIN_IPV6_PREFIX, type PeopleGroups, type SamlSignIn } from "../model/siemAccess";
 import { INDEX_PERIODS, sizingIssues } from "../model/siemSizing";
 import { DEFAULT_RELAY_RESERVED, DEFAULT_SHIPPER_RESERVED, type AccountConfig, type LogsConfig, type SiemConfig } from "./types";
 import { bool, describe, list, num, object, oneOf, region, str, unknownKeys } from "./readers";
@@ -33,6 +33,12 @@ export function parseSiem(value: unknown, security: AccountConfig | undefined, i
     for (const i of sizingIssues({ retentionDays, indexPeriod, primaryShards, replicas, dataNodes: instanceCount, instanceType })) issues.add(i.key, i.problem, i.fix);
     const people = parsePeople(v.people, `${at}.people`, issues);
     const saml = v.saml === undefined ? undefined : parseSaml(v.saml, `${at}.saml`, issues);
+    for (const [i, cidr] of allowedCidrs.entries()) {
+        if (cidrTooBroad(cidr)) {
+            issues.add(`${at}.allowedCidrs[${i}]`, `${cidr} is broader than /${cidr.includes(":") ? MIN_IPV6_PREFIX : MIN_IPV4_PREFIX}: the domain policy would admit nearly anyone from it (with SAML, any principal)`,
+                "list the networks your analysts sign in from, e.g. 203.0.113.0/24");
+        }
+    }
     if (saml && allowedCidrs.length === 0) {
         issues.add(`${at}.allowedCidrs`, "is empty while siem.saml is set; SAML browsers reach the domain unsigned, so its access policy must admit them by source address", "list the networks your analysts sign in from, e.g. [203.0.113.0/24]");
     }

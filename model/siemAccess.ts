@@ -35,3 +35,21 @@ export interface SamlSignIn {
 
 /** Cognito group names: 1–128 of letters, digits and `_+=,.@-` (CreateGroup's GroupName). */
 export const GROUP_NAME = /^[\w+=,.@-]{1,128}$/;
+
+/**
+ * The broadest source range `siem.allowedCidrs` may name: a /8 of IPv4 (16.7 M addresses) or a /32 of IPv6 (a
+ * large provider's whole allocation). With SAML the domain policy admits any principal from these ranges
+ * (browsers send unsigned requests), so a range broader than this — or several that together cover the
+ * internet, like 0.0.0.0/1 and 128.0.0.0/1 — would make that statement public. policy/rules.ts applies the
+ * same limits on its own (it imports nothing).
+ */
+export const MIN_IPV4_PREFIX = 8;
+export const MIN_IPV6_PREFIX = 32;
+
+/** True when `cidr` is broader than MIN_IPV4_PREFIX / MIN_IPV6_PREFIX (or is not a CIDR at all). */
+export function cidrTooBroad(cidr: string): boolean {
+    const m = /^(.+)\/(\d{1,3})$/.exec(cidr.trim());
+    if (!m) return true;
+    const prefix = Number(m[2]);
+    return m[1].includes(":") ? prefix < MIN_IPV6_PREFIX : prefix < MIN_IPV4_PREFIX;
+}

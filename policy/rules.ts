@@ -73,8 +73,14 @@ export function isPublicPrincipal(principal: unknown): boolean {
  * fine-grained access control authenticating every request behind it.
  */
 function sourceIpLimited(s: Record<string, any>): boolean {
-    const ip = s.Condition?.IpAddress?.["aws:SourceIp"];
-    return asList(ip).length > 0 && !asList(ip).some(c => /\/0$/.test(String(c)));
+    const ip = asList(s.Condition?.IpAddress?.["aws:SourceIp"]).map(String);
+    // Every range at most a /8 of IPv4 or a /32 of IPv6 (model/siemAccess.ts MIN_IPV4_PREFIX / MIN_IPV6_PREFIX,
+    // repeated here because the rules import nothing): 0.0.0.0/1 + 128.0.0.0/1 is as public as 0.0.0.0/0.
+    const narrow = (c: string) => {
+        const m = /^(.+)\/(\d{1,3})$/.exec(c.trim());
+        return !!m && Number(m[2]) >= (m[1].includes(":") ? 32 : 8);
+    };
+    return ip.length > 0 && ip.every(narrow);
 }
 
 function openToAnyone(s: Record<string, any>): boolean {

@@ -86,6 +86,16 @@ describe("policy rules", () => {
         expect(messages([res("aws:opensearch/domainPolicy:DomainPolicy", { accessPolicies: policy })])).to.deep.equal([]);
     });
 
+    it("admit a public principal only when every source range is narrow (SAML browsers), not when the ranges together cover the internet", () => {
+        const saml = (cidrs: string[]) => [res("aws:opensearch/domainPolicy:DomainPolicy", { accessPolicies: JSON.stringify({
+            Statement: [{ Sid: "SamlBrowsers", Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": cidrs } } }] }) })];
+        expect(messages(saml(["203.0.113.0/24"]))).to.deep.equal([]);
+        expect(messages(saml(["10.0.0.0/8", "2001:db8::/32"]))).to.deep.equal([]);
+        for (const open of [["0.0.0.0/0"], ["0.0.0.0/1", "128.0.0.0/1"], ["203.0.113.0/24", "64.0.0.0/2"], ["::/0"], ["2000::/3"], ["203.0.113.7"]]) {
+            expect(messages(saml(open)).join("\n"), open.join(", ")).to.contain("opensearch-access-policy-no-public-principal");
+        }
+    });
+
     it("are all exposed by the policy pack as mandatory policies with unique names", () => {
         const names = policies.map(p => p.name);
         expect(new Set(names).size).to.equal(names.length);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, parseConfig, type RawConfig } from "../config";
+import { domainAccessPolicy } from "../components/siem/siemPolicies";
 
 /** A valid dev-like stack, with `siem` overridden. */
 function withSiem(siem: Record<string, unknown>): RawConfig {
@@ -17,6 +18,13 @@ function problems(raw: RawConfig): string {
 }
 
 describe("guardpost:siem sign-in config (people, saml)", () => {
+    it("the domain policy refuses SAML browsers from a range broader than a /8 even when config is bypassed", () => {
+        const base = { domainArn: "arn:aws:es:us-east-1:111111111111:domain/siem-dev", adminRoleArn: "arn:aws:iam::111111111111:role/a", deployerRoleArn: "arn:aws:iam::111111111111:role/d", writerRoleArns: [], samlBrowsers: true };
+        expect(() => domainAccessPolicy({ ...base, allowedCidrs: ["0.0.0.0/1", "128.0.0.0/1"] })).to.throw(/allowedCidrs 0.0.0.0\/1, 128.0.0.0\/1 too broad for SAML browsers/);
+        const doc: any = domainAccessPolicy({ ...base, allowedCidrs: ["203.0.113.0/24"] });
+        expect(doc.Statement.find((st: any) => st.Sid === "SamlBrowsers").Condition).to.deep.equal({ IpAddress: { "aws:SourceIp": ["203.0.113.0/24"] } });
+    });
+
     it("accepts the defaults and a SAML IdP with the networks analysts sign in from", () => {
         expect(parseConfig(withSiem({})).siem.people).to.deep.equal({ analystGroup: "guardpost-analysts", adminGroup: "guardpost-admins" });
         const saml = parseConfig(withSiem({ saml: { entityId: "https://idp.example.com", metadataUrl: "https://idp.example.com/metadata.xml", rolesKey: "groups" }, allowedCidrs: ["203.0.113.0/24"] })).siem.saml;
@@ -38,5 +46,9 @@ describe("guardpost:siem sign-in config (people, saml)", () => {
             .to.contain("guardpost:siem.allowedCidrs: is empty while siem.saml is set");
         expect(problems(withSiem({ saml: "https://idp.example.com" }))).to.contain("guardpost:siem.saml: must be an object");
         expect(problems(withSiem({ cognitoDomainPrefix: "my-aws-login" }))).to.contain("guardpost:siem.cognitoDomainPrefix");
+        // Ranges the SAML statement would admit any principal from: each at most a /8 (IPv4) or /32 (IPv6).
+        const broad = problems(withSiem({ saml: { entityId: "x", metadataUrl: "https://idp.example.com/m.xml" }, allowedCidrs: ["0.0.0.0/1", "128.0.0.0/1", "2000::/3"] }));
+        for (const [i, cidr] of [[0, "0.0.0.0/1"], [1, "128.0.0.0/1"], [2, "2000::/3"]] as const) expect(broad).to.contain(`guardpost:siem.allowedCidrs[${i}]: ${cidr} is broader than`);
+        expect(() => parseConfig(withSiem({ saml: { entityId: "x", metadataUrl: "https://idp.example.com/m.xml" }, allowedCidrs: ["10.0.0.0/8", "2001:db8::/32"] }))).to.not.throw();
     });
 });

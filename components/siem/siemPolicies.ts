@@ -2,6 +2,7 @@
  * Pure pieces of the SIEM domain: argument validation, cluster sizing and the IAM/KMS/CloudWatch
  * policy documents. No Pulumi resources here, so each rule is testable on its own.
  */
+import { cidrTooBroad, MIN_IPV4_PREFIX, MIN_IPV6_PREFIX } from "../../model/siemAccess";
 
 /** How big and how available the domain is. Dev: one small node; prod: three AZs with dedicated masters. */
 export interface SiemSizing {
@@ -122,7 +123,9 @@ function uniqueSorted(xs: string[]): string[] {
 }
 
 /**
- * The domain access policy: named IAM roles only, never `Principal: "*"`.
+ * The domain access policy: named IAM roles — and, only with SAML sign-in, any principal from `allowedCidrs`:
+ * browsers send unsigned requests, so AWS's SAML setup admits them by source address and FGAC authenticates each
+ * request (an IAM identity FGAC maps to no role gets nothing). Never an unconditional `Principal: "*"`.
  * - the admin role (Dashboards users), limited to `allowedCidrs` when given;
  * - the deployer role (signs the dynamic providers' requests from CI), not IP-limited;
  * - every log writer role: enough HTTP verbs to bulk-index (and for Firehose's pre-flight GETs), no DELETE.
@@ -155,6 +158,8 @@ export function domainAccessPolicy(p: { domainArn: string; adminRoleArn: string;
     }
     if (p.samlBrowsers) {
         if (!p.allowedCidrs?.length) throw new Error("SiemDomain: SAML sign-in needs allowedCidrs: the domain policy admits SAML browsers by source address only");
+        const broad = p.allowedCidrs.filter(cidrTooBroad);
+        if (broad.length > 0) throw new Error(`SiemDomain: allowedCidrs ${broad.join(", ")} too broad for SAML browsers (at most /${MIN_IPV4_PREFIX} of IPv4, /${MIN_IPV6_PREFIX} of IPv6): the policy would admit nearly anyone`);
         statements.push({ Sid: "SamlBrowsers", Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: resource, ...ipLimit });
     }
     if (writers.length > 0) {
