@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEAD_LETTER_PREFIX } from "../../functions/cloudtrail-shipper/cloudtrailShipper";
 import { RELAY_DEAD_LETTER_PREFIX } from "../../functions/log-relay/logRelay";
+import { anyInFiveMinutes } from "../shared/alarms";
 
 /**
  * Every object written to the dead-letter bucket is a parked failure — shipper and relay dead letters,
@@ -11,19 +12,14 @@ import { RELAY_DEAD_LETTER_PREFIX } from "../../functions/log-relay/logRelay";
 export function parkedObjectsAlarm(name: string, region: string, bucketName: pulumi.Output<string>, stage: string, alarmTopicArn: pulumi.Input<string> | undefined,
     tags: Record<string, string>, parent: pulumi.Resource): aws.cloudwatch.MetricAlarm {
     const metric = new aws.s3.BucketMetric(`${name}-parked`, { region, bucket: bucketName, name: PARKED_METRIC_ID }, { parent });
-    return new aws.cloudwatch.MetricAlarm(`${name}-parked`, {
+    return anyInFiveMinutes(`${name}-parked`, {
         region,
-        alarmDescription: `guardpost ${stage}: log records could not be indexed and were parked in the dead-letter bucket (under ${DEAD_LETTER_PREFIX}/, ${RELAY_DEAD_LETTER_PREFIX}/ and firehose/<kind>/)`,
+        description: `guardpost ${stage}: log records could not be indexed and were parked in the dead-letter bucket (under ${DEAD_LETTER_PREFIX}/, ${RELAY_DEAD_LETTER_PREFIX}/ and firehose/<kind>/)`,
         namespace: "AWS/S3",
         metricName: "PutRequests",
         dimensions: { BucketName: bucketName, FilterId: metric.name },
         statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: alarmTopicArn ? [alarmTopicArn] : [],
+        actions: alarmTopicArn ? [alarmTopicArn] : [],
         tags,
     }, { parent });
 }

@@ -18,22 +18,8 @@ export interface QueueDepthAlarmArgs {
  * raises the alarm within five minutes, and an empty queue clears it.
  */
 export function queueDepthAlarm(name: string, args: QueueDepthAlarmArgs, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
-    return new aws.cloudwatch.MetricAlarm(name, {
-        region: args.region,
-        alarmDescription: args.description,
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: args.queueName },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: args.actions,
-        okActions: args.actions,
-        tags: args.tags,
-    }, opts);
+    return anyInFiveMinutes(name, { region: args.region, description: args.description, namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: args.queueName }, statistic: "Maximum", actions: args.actions, tags: args.tags }, opts);
 }
 
 export interface SnsDeliveryFailedAlarmArgs {
@@ -54,19 +40,32 @@ export interface SnsDeliveryFailedAlarmArgs {
  * raises the alarm.
  */
 export function snsDeliveryFailedAlarm(name: string, args: SnsDeliveryFailedAlarmArgs, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+    return anyInFiveMinutes(name, { region: args.region, description: args.description, namespace: "AWS/SNS", metricName: "NumberOfNotificationsFailed",
+        dimensions: { TopicName: args.topicName }, statistic: "Sum", actions: args.actions }, opts);
+}
+
+/**
+ * An alarm on any non-zero datapoint within five minutes, cleared (and OK sent to the same actions) when the
+ * metric is zero or absent: how guardpost notices anything parked or undelivered.
+ */
+export function anyInFiveMinutes(name: string, a: {
+    region: string; description: string; namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>;
+    statistic: string; actions: pulumi.Input<pulumi.Input<string>[]>; tags?: Record<string, string>;
+}, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
     return new aws.cloudwatch.MetricAlarm(name, {
-        region: args.region,
-        alarmDescription: args.description,
-        namespace: "AWS/SNS",
-        metricName: "NumberOfNotificationsFailed",
-        dimensions: { TopicName: args.topicName },
-        statistic: "Sum",
+        region: a.region,
+        alarmDescription: a.description,
+        namespace: a.namespace,
+        metricName: a.metricName,
+        dimensions: a.dimensions,
+        statistic: a.statistic,
         period: 300,
         evaluationPeriods: 1,
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",
         treatMissingData: "notBreaching",
-        alarmActions: args.actions,
-        okActions: args.actions,
+        alarmActions: a.actions,
+        okActions: a.actions,
+        tags: a.tags,
     }, opts);
 }

@@ -33,8 +33,11 @@ function searchSource(query = ""): { searchSourceJSON: string } {
     return { searchSourceJSON: JSON.stringify({ query: { query, language: "kuery" }, filter: [], indexRefName: INDEX_REF }) };
 }
 
-/** A visualization over one log type's index pattern, optionally narrowed by a KQL query (e.g. `action:REJECT`). */
-export function kindVisualization(kind: LogKind, id: string, title: string, visState: Record<string, unknown>, query = ""): SavedObject {
+/**
+ * A visualization over one log type's index pattern, optionally narrowed by a KQL query (e.g. `action:REJECT`);
+ * with no `kind`, one that reads no index (markdown and the like).
+ */
+export function kindVisualization(kind: LogKind | undefined, id: string, title: string, visState: Record<string, unknown>, query = ""): SavedObject {
     return {
         objectType: "visualization",
         objectId: id,
@@ -44,26 +47,15 @@ export function kindVisualization(kind: LogKind, id: string, title: string, visS
             version: 1,
             uiStateJSON: "{}",
             visState: JSON.stringify({ title, ...visState }),
-            kibanaSavedObjectMeta: searchSource(query),
+            kibanaSavedObjectMeta: kind ? searchSource(query) : { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [] }) },
         },
-        references: [{ name: INDEX_REF, type: "index-pattern", id: indexPatternId(kind) }],
+        references: kind ? [{ name: INDEX_REF, type: "index-pattern", id: indexPatternId(kind) }] : [],
     };
 }
 
+/** The CloudTrail dashboard's visualizations (`withIndex: false` for those that read no index). */
 function visualization(id: string, title: string, visState: Record<string, unknown>, withIndex = true): SavedObject {
-    return {
-        objectType: "visualization",
-        objectId: id,
-        attributes: {
-            title,
-            description: "Managed by guardpost; an edit here is kept as an \"(edited copy)\" when guardpost next deploys.",
-            version: 1,
-            uiStateJSON: "{}",
-            visState: JSON.stringify({ title, ...visState }),
-            kibanaSavedObjectMeta: withIndex ? searchSource() : { searchSourceJSON: JSON.stringify({ query: { query: "", language: "kuery" }, filter: [] }) },
-        },
-        references: withIndex ? [{ name: INDEX_REF, type: "index-pattern", id: indexPatternId("cloudtrail") }] : [],
-    };
+    return kindVisualization(withIndex ? "cloudtrail" : undefined, id, title, visState);
 }
 
 const count = { id: "1", enabled: true, type: "count", schema: "metric", params: {} };

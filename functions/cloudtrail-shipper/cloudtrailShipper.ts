@@ -8,7 +8,7 @@ import { signingRegion } from "./signingRegion";
 import { asAwslogsEvent, isS3Notification, largeEventPayload, trailObjects } from "./largeEvents";
 import { errorText, jsonLog, LogFn } from "../shared/logLine";
 import { signedBulkSend } from "./signedBulk";
-import { BULK_SHIPPING_LIMITS } from "./limits";
+import { BULK_SHIPPING_LIMITS, type BulkShipperRuntime } from "./limits";
 
 /**
  * cloudtrail-shipper: CloudWatch Logs subscription (CloudTrail log group) → enriched documents →
@@ -25,7 +25,7 @@ export type ShipperLimits = typeof SHIPPER_LIMITS;
 export const SHIPPER_TIMEOUT_SECONDS = 120;
 export const DEAD_LETTER_PREFIX = "cloudtrail-shipper";
 
-export interface ShipperDeps {
+export interface ShipperDeps extends BulkShipperRuntime {
     indexPrefix: string;
     /** Index per `month` or per `day` of the event time (see indexName.ts). Default `day`. */
     indexPeriod?: IndexPeriod;
@@ -38,10 +38,6 @@ export interface ShipperDeps {
     /** Reads a trail log file (S3 notifications: events too large for CloudWatch Logs). Absent: such events are refused. */
     readObject?: (bucket: string, key: string) => Promise<Buffer>;
     limits?: Partial<ShipperLimits>;
-    log?: LogFn;
-    now?: () => number;
-    sleep?: (ms: number) => Promise<void>;
-    random?: () => number;
 }
 
 export type ShipperResult =

@@ -1,3 +1,5 @@
+import type { LogFn } from "../shared/logLine";
+
 /**
  * How a bulk shipper (cloudtrail-shipper, and log-relay which reuses its bulk and dead-letter code) paces its
  * `_bulk` requests and keeps time for the dead letters before Lambda's deadline.
@@ -15,3 +17,11 @@ export const BULK_SHIPPING_LIMITS = {
     /** Time budget when no Lambda context tells the remaining time (local runs). */
     defaultBudgetMs: 60_000,
 };
+
+/** What a bulk shipper takes from its caller besides its work: logging and time, replaced in tests. */
+export interface BulkShipperRuntime {
+    log?: LogFn;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    random?: () => number;
+}

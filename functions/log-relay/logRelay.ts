@@ -1,7 +1,7 @@
 import { BulkItem, BulkSend, bulkIndex } from "../cloudtrail-shipper/bulk";
 import { DeadLetter, DeadLetterSink, s3DeadLetterSink, sha256Hex } from "../cloudtrail-shipper/deadLetter";
 import { IndexPeriod, isIndexPeriod } from "../cloudtrail-shipper/indexName";
-import { BULK_SHIPPING_LIMITS } from "../cloudtrail-shipper/limits";
+import { BULK_SHIPPING_LIMITS, type BulkShipperRuntime } from "../cloudtrail-shipper/limits";
 import { signingRegion } from "../cloudtrail-shipper/signingRegion";
 import { signedBulkSend } from "../cloudtrail-shipper/signedBulk";
 import { decodeAwslogsData } from "../shared/cwlogs";
@@ -31,7 +31,7 @@ export type RelayLimits = typeof RELAY_LIMITS;
 export const RELAY_TIMEOUT_SECONDS = 120;
 export const RELAY_DEAD_LETTER_PREFIX = "log-relay";
 
-export interface RelayDeps {
+export interface RelayDeps extends BulkShipperRuntime {
     /** Log group name → the log type its events are (LOG_GROUP_KINDS). */
     logGroupKinds: Record<string, RelayKind>;
     /** VPC flow log field list of the flow logs' custom format (VPC_FLOW_FIELDS). */
@@ -43,10 +43,6 @@ export interface RelayDeps {
     geo?: () => Promise<GeoLookup | undefined>;
     configProblems?: string[];
     limits?: Partial<RelayLimits>;
-    log?: LogFn;
-    now?: () => number;
-    sleep?: (ms: number) => Promise<void>;
-    random?: () => number;
 }
 
 export type RelayResult =
