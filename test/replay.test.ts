@@ -8,6 +8,7 @@ import { monthlyIndex } from "../functions/cloudtrail-shipper/indexName";
 import { formatSummary, MessageQueue, ObjectStore, ParkingPlace, parseReplayArgs, progressBar, replay, ReplayProgress } from "../scripts/replayLib";
 import { awslogsEventFromPayload, cloudTrailRecords, cwlPayload } from "./support/logFixtures";
 import { OpenSearchPeer } from "./support/opensearchPeer";
+import { MemoryStore } from "./support/memoryStore";
 
 /**
  * Replay after an outage: the SIEM is down, the writers park what they could not deliver in the places they
@@ -19,15 +20,6 @@ import { OpenSearchPeer } from "./support/opensearchPeer";
 const ENV = { AWS_ACCESS_KEY_ID: "AKIDGUARDPOSTREPLAY", AWS_SECRET_ACCESS_KEY: "replay-test-secret-not-real", AWS_REGION: "us-east-1", AWS_EC2_METADATA_DISABLED: "true" };
 const BUCKET = "guardpost-dev-dead-letters";
 const PLACE: ParkingPlace = { account: "sandbox", region: "us-east-1", bucket: BUCKET, shipperFailureQueueUrl: "https://sqs/shipper-failed", securityHubDlqUrl: "https://sqs/securityhub-dlq" };
-
-/** An S3 bucket in memory. */
-class MemoryStore implements ObjectStore {
-    readonly objects = new Map<string, { body: Buffer; lastModified: Date }>();
-    async list(_b: string, prefix: string) { return [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([key, o]) => ({ key, lastModified: o.lastModified })); }
-    async get(_b: string, key: string) { return this.objects.get(key)!.body; }
-    async put(_b: string, key: string, body: Buffer) { this.objects.set(key, { body, lastModified: new Date() }); }
-    async delete(_b: string, key: string) { this.objects.delete(key); }
-}
 
 /** SQS in memory: a received message is invisible for the rest of the run and reappears unless deleted. */
 class MemoryQueue implements MessageQueue {

@@ -8,6 +8,7 @@ import { DEFAULT_VPC_FLOW_FIELDS } from "../functions/vpcflow-transform/vpcflowT
 import { MessageQueue, ObjectStore, ParkingPlace, replay } from "../scripts/replayLib";
 import { awslogsEvent, fixtureLines, relayedFlowLines } from "./support/logFixtures";
 import { OpenSearchPeer } from "./support/opensearchPeer";
+import { MemoryStore } from "./support/memoryStore";
 
 /**
  * `npm run replay` for the log relay's parking places (sources outside the SIEM's home region): batches that
@@ -19,14 +20,6 @@ const ENV = { AWS_ACCESS_KEY_ID: "AKIDGUARDPOSTRELAYRP", AWS_SECRET_ACCESS_KEY: 
 const BUCKET = "guardpost-prod-dead-letters";
 const GROUPS = { "/guardpost/prod/relay/vpcflow": "vpcflow", "/guardpost/prod/relay/dns": "dns" };
 const PLACE: ParkingPlace = { account: "payments", region: "us-east-1", bucket: BUCKET, relayFailureQueueUrl: "https://sqs/relay-failed", relayLogGroups: GROUPS };
-
-class MemoryStore implements ObjectStore {
-    readonly objects = new Map<string, { body: Buffer; lastModified: Date }>();
-    async list(_b: string, prefix: string) { return [...this.objects].filter(([k]) => k.startsWith(prefix)).map(([key, o]) => ({ key, lastModified: o.lastModified })); }
-    async get(_b: string, key: string) { return this.objects.get(key)!.body; }
-    async put(_b: string, key: string, body: Buffer) { this.objects.set(key, { body, lastModified: new Date() }); }
-    async delete(_b: string, key: string) { this.objects.delete(key); }
-}
 
 class MemoryQueue implements MessageQueue {
     readonly messages = new Map<string, { body: string; sentAt: Date }>();

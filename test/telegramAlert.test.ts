@@ -5,7 +5,8 @@ import {
 } from "../functions/telegram-alert/telegramAlert";
 import { DedupRecord, DedupStore } from "../functions/telegram-alert/dedup";
 import { guardDutyFindingUrl } from "../functions/telegram-alert/consoleLink";
-import { startTelegramPeer, TelegramPeer } from "./support/telegramPeer";
+import { TelegramPeer } from "./support/telegramPeer";
+import { telegramHarness } from "./support/telegramHarness";
 import { findingEvents, HOSTILE_DESCRIPTION, otherGuardDutyEvents, rejectionOf, withDetail } from "./support/alertFixtures";
 
 const tg = require("node-telegram-bot-api");
@@ -25,21 +26,10 @@ class MemoryStore implements DedupStore {
 }
 
 describe("telegram-alert handler against the loopback Bot API", function () {
+    const h = telegramHarness("test");
     let peer: TelegramPeer;
-    let logs: Array<{ level: string; msg: string; fields?: Record<string, unknown> }>;
-    const log: LogFn = (level, msg, fields) => { logs.push({ level, msg, fields }); };
-
-    before(async () => { peer = await startTelegramPeer(); });
-    after(async () => { await peer.close(); });
-    beforeEach(() => { peer.reset(); logs = []; });
-
-    function api(o: Record<string, unknown> = {}) {
-        return new tg.Api(peer.token, { apiRoot: peer.apiRoot, timeoutMs: 400, maxRetries: 2, retryBackoffMs: 5, maxRetryAfterMs: 2_000, ...o });
-    }
-    function handler(o: Partial<TelegramAlertDeps> & { client?: any } = {}) {
-        const client = o.client ?? api();
-        return makeTelegramAlertHandler({ stage: "test", chatId: peer.chatId, getApi: async () => client, tg, log, ...o });
-    }
+    before(() => { peer = h.peer; });
+    const { logs, log, api, handler } = h;
 
     it("delivers every non-archived fixture finding once, with its content and console button", async () => {
         const h = handler();

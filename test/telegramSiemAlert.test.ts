@@ -3,7 +3,8 @@ import { createTelegramAlertHandler, DEADLINE_MARGIN_MS, LogFn, makeTelegramAler
 import { buildSiemMessage, dashboardsLink, parseSnsEvent, siemSeverity } from "../functions/telegram-alert/siemMessage";
 import { DedupRecord, DedupStore, dedupKey } from "../functions/telegram-alert/dedup";
 import { TELEGRAM_TEXT_LIMIT } from "../functions/telegram-alert/findingMessage";
-import { startTelegramPeer, TelegramPeer } from "./support/telegramPeer";
+import { TelegramPeer } from "./support/telegramPeer";
+import { telegramHarness } from "./support/telegramHarness";
 import { findingEvents, HOSTILE_DESCRIPTION, rejectionOf } from "./support/alertFixtures";
 import { DASHBOARDS, principalAnomaly, rootLoginFinding, SIEM_TOPIC, snsLambdaEvent, vpcRejectBurst } from "./support/siemSnsEvents";
 import { loadSerializedHandler } from "./support/serialized";
@@ -64,20 +65,10 @@ describe("telegram-alert: SIEM detections delivered by SNS", () => {
     });
 
     describe("against the loopback Bot API", function () {
+        const h = telegramHarness("prod");
         let peer: TelegramPeer;
-        let logs: Array<{ level: string; msg: string; fields?: Record<string, unknown> }>;
-        const log: LogFn = (level, msg, fields) => { logs.push({ level, msg, fields }); };
-        before(async () => { peer = await startTelegramPeer(); });
-        after(async () => { await peer.close(); });
-        beforeEach(() => { peer.reset(); logs = []; });
-
-        function api(o: Record<string, unknown> = {}) {
-            return new tg.Api(peer.token, { apiRoot: peer.apiRoot, timeoutMs: 400, maxRetries: 2, retryBackoffMs: 5, maxRetryAfterMs: 2_000, ...o });
-        }
-        function handler(o: Partial<TelegramAlertDeps> & { client?: any } = {}) {
-            const client = o.client ?? api();
-            return makeTelegramAlertHandler({ stage: "prod", chatId: peer.chatId, getApi: async () => client, tg, log, ...o });
-        }
+        before(() => { peer = h.peer; });
+        const { logs, log, api, handler } = h;
 
         it("sends a Security Analytics finding once: which detection, severity, the text and a Dashboards button", async () => {
             const r = await handler()(snsLambdaEvent({ ...rootLoginFinding(), messageId: "m-root", timestamp: "2025-06-01T10:00:00.000Z" }), { getRemainingTimeInMillis: () => 30_000 });
